@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dstm - Dual Stack Transition Mechanism (4over6) tunnel driver.
+ *
+ * Module init ladder only; each concern lives in its own file:
+ * device.c (link type, configuration), table.c (mappings), xmit.c,
+ * rcv.c, icmp.c, queue.c (on-demand addresses) and netlink.c (the API).
+ */
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "dstm.h"
+
+static int __init dstm_init(void)
+{
+	int err;
+
+	err = dstm_device_init();
+	if (err)
+		goto err_device;
+	err = dstm_rcv_init();
+	if (err)
+		goto err_rcv;
+	err = dstm_genl_init();
+	if (err)
+		goto err_genl;
+
+	pr_info("dstm: DSTM 4over6 tunnel driver, netlink API v%d\n",
+		DSTM_GENL_VERSION);
+	return 0;
+
+err_genl:
+	dstm_rcv_uninit();
+err_rcv:
+	dstm_device_uninit();
+err_device:
+	return err;
+}
+
+static void __exit dstm_exit(void)
+{
+	/* Reverse order: no new requests, no new packets, then devices. */
+	dstm_genl_uninit();
+	dstm_rcv_uninit();
+	dstm_device_uninit();
+}
+
+module_init(dstm_init);
+module_exit(dstm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("DSTM (Dual Stack Transition Mechanism) 4over6 tunnel");
+MODULE_ALIAS_RTNL_LINK("dstm");
+MODULE_ALIAS_GENL_FAMILY(DSTM_GENL_NAME);
+MODULE_VERSION("0.1");

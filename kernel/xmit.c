@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: IPv4 packets routed to a dstm device leave inside IPv6.
+ *
+ * A client sends everything to its TEP over one cached route.  A TEP finds
+ * the client by the mapping for (destination, PSID of the destination port)
+ * and looks its route up per packet, like ip6_tunnel in external mode: the
+ * destinations are as many as the clients.
+ */
+
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip6_route.h>
+#include <net/ip6_tunnel.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+
+#include "dstm.h"
+
+static void dstm_xmit_drop(struct dstm_dev *priv, struct sk_buff *skb,
+			   enum dstm_drop_reason reason)
+{
+	dstm_drop_count(priv, reason);
+	DEV_STATS_INC(priv->dev, tx_dropped);
+	kfree_skb(skb);
+}
+
+/*
+ * Put the IPv6 header on @skb and send it over @dst, whose reference we
+ * take over.  Returns the bytes sent (for the mapping's counters) or 0 if
+ * the packet was dropped.
+ */
+static unsigned int dstm_encap(struct dstm_dev *priv,
+			       const struct dstm_cfg *cfg, struct sk_buff *skb,
+			       struct dst_entry *dst, struct flowi6 *fl6)
+{
+	struct net_device *dev = priv->dev;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct ipv6hdr *ip6h;
+	unsigned int len;
+	bool ignore_df = false;
+	u8 dsfield;
+	int mtu;
+
+	if (unlikely(dst->dev == dev)) {
+		/* The route to the TEP points back into the tunnel. */
+		net_warn_ratelimited("%s: routing loop to %pI6c\n", dev->name,
+				     &fl6->daddr);
+		DEV_STATS_INC(dev, collisions);
+		dst_release(dst);
+		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
+		return 0;
+	}
+
+	mtu = max_t(int, dst_mtu(dst) - DSTM_ENCAP_HLEN, IPV4_MIN_MTU);
+	/* Let the IPv4 route (and local sockets) learn the tunnel's PMTU. */
+	skb_dst_update_pmtu_no_confirm(skb, mtu);
+	if (skb->len > mtu &&
+	    (!skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu))) {
+		if (iph->frag_off & htons(IP_DF)) {
+			dst_release(dst);
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				      htonl(mtu));
+			dstm_xmit_drop(priv, skb, DSTM_DROP_TOO_BIG);
+			return 0;
+		}
+		/* RFC 2473 section 7.1: fragment the outer IPv6 packet. */
+		ignore_df = true;
+	}
+
+	/* Hash the inner flow before the outer header hides it, so the
+	 * flow label (and ECMP on the underlay) follow the inner flow.
+	 */
+	skb_get_hash(skb);
+	/* Copy DSCP; ECN per RFC 6040's normal mode. */
+	dsfield = INET_ECN_encapsulate(ipv4_get_dsfield(iph),
+				       ipv4_get_dsfield(iph));
+
+	if (iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6))
+		goto err_malformed;
+	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
+
+	skb_scrub_packet(skb, false);
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
+			 DSTM_ENCAP_HLEN))
+		goto err_malformed;
+	skb_dst_set(skb, dst);
+	skb->ignore_df = ignore_df;
+
+	skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+	ip6_flow_hdr(ip6h, dsfield,
+		     ip6_make_flowlabel(priv->net, skb, 0, true, fl6));
+	ip6h->nexthdr = IPPROTO_IPIP;
+	ip6h->hop_limit = cfg->hoplimit;
+	ip6h->saddr = fl6->saddr;
+	ip6h->daddr = fl6->daddr;
+
+	len = skb->len;
+	ip6tunnel_xmit(NULL, skb, dev);
+	return len;
+
+err_malformed:
+	dst_release(dst);
+	dstm_xmit_drop(priv, skb, DSTM_DROP_MALFORMED);
+	return 0;
+}
+
+/* Client mode, with an address: everything goes to the TEP. */
+void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
+		      struct sk_buff *skb)
+{
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_IPIP,
+		.daddr = cfg->tep,
+	};
+	struct dst_entry *dst;
+
+	if (unlikely(ipv6_addr_any(&cfg->tep))) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_CONFIG);
+		return;
+	}
+
+	dst = dst_cache_get_ip6(&cfg->dst_cache,
+				&fl6.saddr);
+	if (unlikely(!dst)) {
+		fl6.saddr = cfg->local;
+		dst = ip6_dst_lookup_flow(priv->net, NULL, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			dst_link_failure(skb);
+			dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
+			return;
+		}
+		dst_cache_set_ip6(&cfg->dst_cache, dst,
+				  &fl6.saddr);
+	}
+	dstm_encap(priv, cfg, skb, dst, &fl6);
+}
+
+/* TEP mode: the mapping of the destination names the client. */
+static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+			  struct sk_buff *skb)
+{
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_IPIP,
+		.saddr = cfg->local,
+	};
+	enum dstm_drop_reason why;
+	struct dst_entry *dst;
+	struct dstm_map *m;
+	unsigned int len;
+	u16 port;
+	int err;
+
+	if (unlikely(ipv6_addr_any(&cfg->local))) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_CONFIG);
+		return;
+	}
+
+	err = dstm_inner_port(skb, 0, false, &port);
+	if (unlikely(err == -EINVAL)) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_MALFORMED);
+		return;
+	}
+	m = dstm_table_lookup(&priv->table, ip_hdr(skb)->daddr,
+			      err ? NULL : &port, &why);
+	if (unlikely(!m)) {
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		dstm_xmit_drop(priv, skb, why);
+		return;
+	}
+
+	fl6.daddr = m->ipv6;
+	dst = ip6_dst_lookup_flow(priv->net, NULL, &fl6, NULL);
+	if (IS_ERR(dst)) {
+		dst_link_failure(skb);
+		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
+		return;
+	}
+	len = dstm_encap(priv, cfg, skb, dst, &fl6);
+	if (likely(len)) {
+		atomic64_inc(&m->tx_packets);
+		atomic64_add(len, &m->tx_bytes);
+		if (READ_ONCE(m->last_use) != jiffies)
+			WRITE_ONCE(m->last_use, jiffies);
+	}
+}
+
+netdev_tx_t dstm_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct dstm_dev *priv = netdev_priv(dev);
+	struct dstm_cfg *cfg;
+
+	if (unlikely(skb->protocol != htons(ETH_P_IP))) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_NOT_IPV4);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(!pskb_network_may_pull(skb, sizeof(struct iphdr)) ||
+		     ip_hdr(skb)->ihl < 5 ||
+		     !pskb_network_may_pull(skb, ip_hdr(skb)->ihl * 4))) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_MALFORMED);
+		return NETDEV_TX_OK;
+	}
+
+	rcu_read_lock();
+	cfg = rcu_dereference(priv->cfg);
+	if (cfg->mode == DSTM_MODE_TEP)
+		dstm_xmit_tep(priv, cfg, skb);
+	else if (likely(cfg->addr))
+		dstm_xmit_client(priv, cfg, skb);
+	else
+		dstm_queue_skb(priv, cfg, skb);
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
