@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libdstm internals shared by its files; not installed. */
+#ifndef LIBDSTM_INTERNAL_H
+#define LIBDSTM_INTERNAL_H
+
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "dstm.h"
+
+#define DSTM_ERRMSG_MAX		256
+/* Big enough for any skb the kernel puts in a dump (capped at 32 KiB). */
+#define DSTM_RECV_BUF		65536
+#define DSTM_RCVBUF		(4 << 20)
+
+struct dstm_sock {
+	struct nl_sock *nl;
+	int family;
+	int events_grp;
+	unsigned int version;
+	bool subscribed;
+
+	/* The request being answered: for its sequence number and for
+	 * turning an extack attribute offset back into a name. */
+	struct nl_msg *req;
+	uint32_t seq;
+	bool done;
+	bool intr;
+	int err;			/* kernel's errno (negative) */
+	char errmsg[DSTM_ERRMSG_MAX];
+
+	/* Reply handler of the request being answered. */
+	int (*reply)(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg);
+	void *reply_arg;
+	int reply_err;			/* first error of the handler */
+};
+
+/* A fresh request of the family: genl header, then DSTM_A_IFNAME if any. */
+struct nl_msg *dstm_msg_new(struct dstm_sock *sk, uint8_t cmd, int flags,
+			    const char *ifname);
+/*
+ * Send a request and process replies until its ack, its NLMSG_DONE or its
+ * error; reply() is called for each reply message.  Consumes msg.
+ */
+int dstm_transact(struct dstm_sock *sk, struct nl_msg *msg,
+		  int (*reply)(struct dstm_sock *, struct nlmsghdr *, void *),
+		  void *arg);
+
+/* Encoding and decoding of the DSTM_A_MAP nest. */
+int dstm_put_map(struct nl_msg *msg, const struct dstm_map *map);
+int dstm_parse_map(struct nlattr *nest, struct dstm_map *map);
+/* Parse a message of the family into tb[0..DSTM_A_MAX]. */
+int dstm_parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb);
+
+/*
+ * Extended ack: fill errmsg from an NLMSG_ERROR or NLMSG_DONE message,
+ * naming the attribute the kernel pointed at when req (the request, may be
+ * NULL) allows.  Returns the errno carried (negative) or 0.
+ */
+int dstm_extack(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
+		char *errmsg, size_t len);
+void dstm_set_errmsg(struct dstm_sock *sk, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void dstm_clear_err(struct dstm_sock *sk);
+/* libnl error code to errno (negative). */
+int dstm_nlerr(int nlerr);
+
+#endif /* LIBDSTM_INTERNAL_H */
