@@ -154,6 +154,15 @@ static inline void dstm_drop_count(struct dstm_dev *priv,
 	this_cpu_inc(priv->pstats->drops[reason]);
 }
 
+static inline void dstm_map_touch(struct dstm_map *m)
+{
+	unsigned long now = jiffies;
+
+	/* Write only on change: keeps the line clean for the other CPUs. */
+	if (READ_ONCE(m->last_use) != now)
+		WRITE_ONCE(m->last_use, now);
+}
+
 /* device.c */
 int dstm_device_init(void);
 void dstm_device_uninit(void);

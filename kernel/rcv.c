@@ -253,8 +253,7 @@ static int dstm_rcv(struct sk_buff *skb)
 	if (m) {
 		atomic64_inc(&m->rx_packets);
 		atomic64_add(len, &m->rx_bytes);
-		if (READ_ONCE(m->last_use) != jiffies)
-			WRITE_ONCE(m->last_use, jiffies);
+		dstm_map_touch(m);
 	}
 	dev_sw_netstats_rx_add(priv->dev, len);
 	gro_cells_receive(&priv->gro_cells, skb);

@@ -184,8 +184,7 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	if (likely(len)) {
 		atomic64_inc(&m->tx_packets);
 		atomic64_add(len, &m->tx_bytes);
-		if (READ_ONCE(m->last_use) != jiffies)
-			WRITE_ONCE(m->last_use, jiffies);
+		dstm_map_touch(m);
 	}
 }
 

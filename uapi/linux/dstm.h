@@ -97,6 +97,7 @@ enum dstm_mode {
 	DSTM_MODE_TEP,
 	__DSTM_MODE_MAX
 };
+
 #define DSTM_MODE_MAX (__DSTM_MODE_MAX - 1)
 
 enum dstm_cmd {
@@ -111,6 +112,7 @@ enum dstm_cmd {
 	DSTM_CMD_MAP_EXPIRED,
 	__DSTM_CMD_MAX
 };
+
 #define DSTM_CMD_MAX (__DSTM_CMD_MAX - 1)
 
 enum dstm_attr {
@@ -136,6 +138,7 @@ enum dstm_attr {
 	DSTM_A_DST,		/* be32: destination that needed an address */
 	__DSTM_A_MAX
 };
+
 #define DSTM_A_MAX (__DSTM_A_MAX - 1)
 
 enum dstm_map_attr {
@@ -155,6 +158,7 @@ enum dstm_map_attr {
 	DSTM_MAP_A_LAST_USE,	/* u32 ms since last packet, absent if never */
 	__DSTM_MAP_A_MAX
 };
+
 #define DSTM_MAP_A_MAX (__DSTM_MAP_A_MAX - 1)
 
 enum dstm_stats_attr {
@@ -168,6 +172,7 @@ enum dstm_stats_attr {
 	DSTM_STATS_A_ADDR_NEEDED,	/* u64: ADDR_NEEDED events sent */
 	__DSTM_STATS_A_MAX
 };
+
 #define DSTM_STATS_A_MAX (__DSTM_STATS_A_MAX - 1)
 
 /*
@@ -189,6 +194,7 @@ enum dstm_drop_reason {
 	DSTM_DROP_NOT_IPV4,	/* non-IPv4 packet given to the device */
 	__DSTM_DROP_MAX
 };
+
 #define DSTM_DROP_MAX (__DSTM_DROP_MAX - 1)
 
 enum dstm_drop_attr {
@@ -208,6 +214,7 @@ enum dstm_drop_attr {
 	DSTM_DROP_A_PAD,
 	__DSTM_DROP_A_MAX
 };
+
 #define DSTM_DROP_A_MAX (__DSTM_DROP_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_DSTM_H */
