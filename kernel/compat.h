@@ -7,6 +7,7 @@
 #define _DSTM_COMPAT_H
 
 #include <linux/netdevice.h>
+#include <net/addrconf.h>
 #include <net/genetlink.h>
 #include <net/route.h>
 #ifdef DSTM_HAVE_NET_GSO_H
@@ -32,6 +33,23 @@ static inline void dstm_compat_set_netns_local(struct net_device *dev)
 	dev->netns_local = true;
 #else
 	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+/*
+ * A dstm device carries only IPv4: IPv6 must not give it a link-local
+ * address and send router solicitations into it.  Called from setup and
+ * again from ndo_open, before addrconf sees NETDEV_UP.
+ */
+static inline void dstm_compat_no_addrconf(struct net_device *dev)
+{
+#ifdef DSTM_HAVE_IFF_NO_ADDRCONF
+	dev->priv_flags |= IFF_NO_ADDRCONF;
+#else
+	struct inet6_dev *idev = __in6_dev_get(dev);
+
+	if (idev)
+		idev->cnf.addr_gen_mode = IN6_ADDR_GEN_MODE_NONE;
 #endif
 }
 

@@ -27,4 +27,6 @@ have DSTM_HAVE_NEWLINK_PARAMS net/rtnetlink.h 'struct rtnl_newlink_params'
 have DSTM_HAVE_ROUTE_INPUT_DSCP net/route.h 'dscp_t dscp, struct net_device \*devin'
 # 6.5: GSO helpers moved from linux/skbuff.h to net/gso.h.
 have DSTM_HAVE_NET_GSO_H net/gso.h 'skb_gso_validate_network_len'
+# 6.2: IFF_NO_ADDRCONF keeps IPv6 autoconfiguration off a device.
+have DSTM_HAVE_IFF_NO_ADDRCONF linux/netdevice.h 'IFF_NO_ADDRCONF'
 echo

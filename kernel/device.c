@@ -244,6 +244,12 @@ static void dstm_dev_free(struct net_device *dev)
 	free_percpu(priv->pstats);
 }
 
+static int dstm_dev_open(struct net_device *dev)
+{
+	dstm_compat_no_addrconf(dev);
+	return 0;
+}
+
 static int dstm_dev_stop(struct net_device *dev)
 {
 	dstm_queue_purge(netdev_priv(dev));
@@ -253,6 +259,7 @@ static int dstm_dev_stop(struct net_device *dev)
 static const struct net_device_ops dstm_netdev_ops = {
 	.ndo_init		= dstm_dev_init,
 	.ndo_uninit		= dstm_dev_uninit,
+	.ndo_open		= dstm_dev_open,
 	.ndo_stop		= dstm_dev_stop,
 	.ndo_start_xmit		= dstm_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
@@ -271,6 +278,7 @@ static void dstm_setup(struct net_device *dev)
 	dev->type = ARPHRD_TUNNEL6;
 	dev->flags = IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	dstm_compat_no_addrconf(dev);
 	dev->addr_len = 0;
 	dev->hard_header_len = 0;
 	dev->needed_headroom = LL_MAX_HEADER + DSTM_ENCAP_HLEN;

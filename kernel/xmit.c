@@ -29,8 +29,8 @@ static void dstm_xmit_drop(struct dstm_dev *priv, struct sk_buff *skb,
 
 /*
  * Put the IPv6 header on @skb and send it over @dst, whose reference we
- * take over.  Returns the bytes sent (for the mapping's counters) or 0 if
- * the packet was dropped.
+ * take over.  Returns the inner bytes sent (for the mapping's counters) or
+ * 0 if the packet was dropped.
  */
 static unsigned int dstm_encap(struct dstm_dev *priv,
 			       const struct dstm_cfg *cfg, struct sk_buff *skb,
@@ -89,6 +89,8 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 	skb_dst_set(skb, dst);
 	skb->ignore_df = ignore_df;
 
+	/* Count what the IPv4 world sees, as the device's tstats do. */
+	len = skb->len;
 	skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
@@ -99,7 +101,6 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 	ip6h->saddr = fl6->saddr;
 	ip6h->daddr = fl6->daddr;
 
-	len = skb->len;
 	ip6tunnel_xmit(NULL, skb, dev);
 	return len;
 
