@@ -325,23 +325,25 @@ static struct pernet_operations dstm_net_ops = {
 	.size	= sizeof(struct dstm_net),
 };
 
-int dstm_device_init(void)
+int dstm_pernet_init(void)
 {
-	int err;
-
-	err = register_pernet_device(&dstm_net_ops);
-	if (err)
-		return err;
-	err = rtnl_link_register(&dstm_link_ops);
-	if (err)
-		unregister_pernet_device(&dstm_net_ops);
-	return err;
+	return register_pernet_device(&dstm_net_ops);
 }
 
-void dstm_device_uninit(void)
+void dstm_pernet_uninit(void)
 {
-	rtnl_link_unregister(&dstm_link_ops);
 	unregister_pernet_device(&dstm_net_ops);
 	/* Configurations retired with call_rcu() run our code: wait. */
 	rcu_barrier();
+}
+
+int dstm_link_init(void)
+{
+	return rtnl_link_register(&dstm_link_ops);
+}
+
+void dstm_link_uninit(void)
+{
+	/* Deletes every dstm device in every namespace. */
+	rtnl_link_unregister(&dstm_link_ops);
 }

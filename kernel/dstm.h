@@ -164,8 +164,10 @@ static inline void dstm_map_touch(struct dstm_map *m)
 }
 
 /* device.c */
-int dstm_device_init(void);
-void dstm_device_uninit(void);
+int dstm_pernet_init(void);
+void dstm_pernet_uninit(void);
+int dstm_link_init(void);
+void dstm_link_uninit(void);
 struct dstm_dev *dstm_device_get(struct net *net, struct nlattr **attrs,
 				 struct netlink_ext_ack *extack);
 int dstm_device_set(struct dstm_dev *priv, const struct dstm_cfg *cfg,

@@ -13,38 +13,48 @@
 
 #include "dstm.h"
 
+/*
+ * Order matters on the way out: devices go first, so no worker of theirs
+ * can send an event after the family is gone; the receive hook goes before
+ * the per-namespace state it walks.
+ */
 static int __init dstm_init(void)
 {
 	int err;
 
-	err = dstm_device_init();
+	err = dstm_pernet_init();
 	if (err)
-		goto err_device;
+		goto err_pernet;
 	err = dstm_rcv_init();
 	if (err)
 		goto err_rcv;
 	err = dstm_genl_init();
 	if (err)
 		goto err_genl;
+	err = dstm_link_init();
+	if (err)
+		goto err_link;
 
 	pr_info("dstm: DSTM 4over6 tunnel driver, netlink API v%d\n",
 		DSTM_GENL_VERSION);
 	return 0;
 
+err_link:
+	dstm_genl_uninit();
 err_genl:
 	dstm_rcv_uninit();
 err_rcv:
-	dstm_device_uninit();
-err_device:
+	dstm_pernet_uninit();
+err_pernet:
 	return err;
 }
 
 static void __exit dstm_exit(void)
 {
-	/* Reverse order: no new requests, no new packets, then devices. */
+	dstm_link_uninit();
 	dstm_genl_uninit();
 	dstm_rcv_uninit();
-	dstm_device_uninit();
+	dstm_pernet_uninit();
 }
 
 module_init(dstm_init);
