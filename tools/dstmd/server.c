@@ -84,7 +84,7 @@ int server_socket(const struct dstmd_config *c, char *err, size_t errlen)
 				  .ai_flags = AI_NUMERICHOST | AI_PASSIVE },
 			*ai = NULL;
 	unsigned int ifindex = 0;
-	int fd, one = 1;
+	int fd, one = 1, rcvbuf = 8 << 20;
 
 	if (!getaddrinfo(c->listen, NULL, &hints, &ai) && ai) {
 		memcpy(&sa, ai->ai_addr, sizeof(sa));
@@ -105,6 +105,9 @@ int server_socket(const struct dstmd_config *c, char *err, size_t errlen)
 	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	/* Bursts of clients must not overflow the default ~200 KB. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (ifindex) {
 		struct ipv6_mreq mr = { .ipv6mr_interface = ifindex };
 
@@ -247,6 +250,7 @@ static void tick(struct dstmd *d, int64_t *next_reconcile)
 		return;
 	}
 	dstmd_tep_flush(d);
+	store_checkpoint(d->store);
 	if (d->cfg->reconcile_interval && d->now >= *next_reconcile) {
 		dstmd_reconcile(d);
 		*next_reconcile = d->now + d->cfg->reconcile_interval;

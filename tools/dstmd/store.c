@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -102,7 +103,8 @@ int store_open(struct store **sp, const char *path, bool sync_full,
 		char pragma[128];
 
 		snprintf(pragma, sizeof(pragma),
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
+			 "PRAGMA wal_autocheckpoint=0;",
 			 sync_full ? "FULL" : "NORMAL");
 		if (sqlite3_exec(s->db, pragma, NULL, NULL, NULL) ||
 		    sqlite3_exec(s->db, schema, NULL, NULL, NULL)) {
@@ -148,6 +150,16 @@ void store_close(struct store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	free(s);
+}
+
+/*
+ * Automatic checkpoints would run inside a commit, in the path of the
+ * answers; the server calls this once a second instead.
+ */
+void store_checkpoint(struct store *s)
+{
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				  NULL, NULL);
 }
 
 int store_begin(struct store *s)

@@ -36,6 +36,8 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 bool store_in_txn(const struct store *s);
+/* Copy the WAL back into the database (the server's 1 s tick). */
+void store_checkpoint(struct store *s);
 
 int store_put_lease(struct store *s, const struct store_lease *l);
 int store_del_lease(struct store *s, uint32_t ipv4, uint16_t psid);
