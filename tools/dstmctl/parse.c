@@ -146,17 +146,18 @@ bool parse_kws(struct kw *kws, int argc, char **argv, char *err, size_t len)
 				 argv[i], list);
 			return false;
 		}
-		kw_expect(k, what, sizeof(what));
 		if (k->seen) {
 			snprintf(err, len, "'%s' given twice", k->name);
 			return false;
 		}
 		if (i + 1 >= argc) {
+			kw_expect(k, what, sizeof(what));
 			snprintf(err, len, "'%s' needs a value (%s)", k->name,
 				 what);
 			return false;
 		}
 		if (!parse_value(k, argv[i + 1])) {
+			kw_expect(k, what, sizeof(what));
 			snprintf(err, len, "bad %s '%s' (expected %s)", k->name,
 				 argv[i + 1], what);
 			return false;

@@ -227,8 +227,7 @@ int dstm_batch_map_new(struct dstm_batch *b, const char *ifname,
 		return b->err;
 	m.present |= DSTM_BIT(DSTM_MAP_A_IPV6);
 	msg = dstm_msg_new(b->sk, DSTM_CMD_MAP_NEW,
-			   NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL),
-			   ifname);
+			   replace ? NLM_F_REPLACE : 0, ifname);
 	if (!msg)
 		return -ENOMEM;
 	if (dstm_put_map(msg, &m) < 0) {

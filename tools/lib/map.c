@@ -95,8 +95,7 @@ int dstm_map_new(struct dstm_sock *sk, const char *ifname,
 
 	m.present |= DSTM_BIT(DSTM_MAP_A_IPV6);
 	msg = dstm_msg_new(sk, DSTM_CMD_MAP_NEW,
-			   NLM_F_ACK | NLM_F_CREATE |
-			   (replace ? NLM_F_REPLACE : NLM_F_EXCL), ifname);
+			   NLM_F_ACK | (replace ? NLM_F_REPLACE : 0), ifname);
 	if (!msg)
 		return -ENOMEM;
 	if (dstm_put_map(msg, &m) < 0) {
