@@ -95,6 +95,8 @@ bool parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
 /* log.c */
 enum { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 void log_open(int where, bool debug);
+/* Tests and fuzzers: no output at all. */
+void log_set_quiet(bool quiet);
 void log_msg(int lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* At most one message per reason per second; the rest are counted. */

@@ -8,7 +8,12 @@
 
 #include "dstmd.h"
 
-static bool to_stderr = true, to_syslog, debug_on;
+static bool to_stderr = true, to_syslog, debug_on, quiet;
+
+void log_set_quiet(bool q)
+{
+	quiet = q;
+}
 
 void log_open(int where, bool debug)
 {
@@ -30,7 +35,7 @@ static void vlog(int lvl, const char *fmt, va_list ap)
 	};
 	char msg[512];
 
-	if (lvl == LOG_LVL_DEBUG && !debug_on)
+	if (quiet || (lvl == LOG_LVL_DEBUG && !debug_on))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (to_stderr)

@@ -50,6 +50,7 @@ void test_config(void)
 	uint32_t lo, hi;
 	const char *p;
 
+	log_set_quiet(true);
 	if (!mkdtemp(dir)) {
 		t_check(false, "mkdtemp");
 		return;
