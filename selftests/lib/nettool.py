@@ -11,6 +11,12 @@ test can assert on it; what happened goes to stdout for the test's log.
                                   send one datagram, expect the same echo
   udp-send DST PORT [--sport P] [--src IP] [--count N]
                                   fire datagrams, expect nothing back
+  ping-id DST ID [--src IP] [--timeout S]
+                                  one ICMP echo with identifier ID (a ping
+                                  socket bound to ID: needs ping_group_range),
+                                  expect the reply
+  raw6 DST PROTO HEX [--count N]  send HEX as the payload of an IPv6 packet
+                                  with next header PROTO (a raw socket)
   tcp-server IP PORT LOG          accept one connection, read to EOF, send
                                   the data back, close; LOG gets
                                   "ip:port len sha256"; LOG.ready once listening
@@ -18,10 +24,9 @@ test can assert on it; what happened goes to stdout for the test's log.
                                   send SIZE random bytes, half-close, expect
                                   them back unchanged (sha256 compared)
 """
-import argparse
-import hashlib
 import os
 import socket
+import struct
 import sys
 
 
@@ -82,6 +87,35 @@ def udp_send(a):
     return 0
 
 
+def ping_id(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+    s.bind((a.src or "0.0.0.0", a.id))
+    s.settimeout(a.timeout)
+    payload = os.urandom(32)
+    # The kernel fills in the identifier (the bound "port") and checksum.
+    s.sendto(struct.pack("!BBHHH", 8, 0, 0, 0, 1) + payload, (a.dst, 0))
+    try:
+        data, peer = s.recvfrom(2048)
+    except socket.timeout:
+        print("ping-id: no reply from %s to id %d" % (a.dst, a.id))
+        return 1
+    typ, _, _, ident, seq = struct.unpack("!BBHHH", data[:8])
+    ok = typ == 0 and ident == a.id and data[8:] == payload
+    print("ping-id: %s id %d: reply type %d id %d seq %d %s" %
+          (peer[0], a.id, typ, ident, seq, "ok" if ok else "MISMATCH"))
+    return 0 if ok else 1
+
+
+def raw6(a):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, a.proto)
+    payload = bytes.fromhex(a.hex)
+    for _ in range(a.count):
+        s.sendto(payload, (a.dst, 0))
+    print("raw6: %d x %d bytes, next header %d -> %s" %
+          (a.count, len(payload), a.proto, a.dst))
+    return 0
+
+
 def recv_all(c):
     chunks = []
     while True:
@@ -92,6 +126,8 @@ def recv_all(c):
 
 
 def tcp_server(a):
+    import hashlib
+
     s = bound_socket(socket.SOCK_STREAM, a.ip, a.port)
     s.listen(1)
     s.settimeout(a.timeout)
@@ -112,6 +148,8 @@ def tcp_server(a):
 
 
 def tcp_client(a):
+    import hashlib
+
     s = bound_socket(socket.SOCK_STREAM, a.src, a.sport)
     s.settimeout(a.timeout)
     payload = os.urandom(a.size)
@@ -132,47 +170,58 @@ def tcp_client(a):
     return 0 if want == got else 1
 
 
+# Subcommand: (function, positional (name, type) list, option defaults).
+# No argparse: it costs more to import than everything else here, and the
+# tests start this tool many times under slow emulation.
+CMDS = {
+    "udp-server": (udp_server, (("ip", str), ("port", int), ("count", int),
+                                ("log", str)), {"timeout": 30.0}),
+    "udp-client": (udp_client, (("dst", str), ("port", int)),
+                   {"sport": 0, "src": "", "size": 64, "timeout": 5.0}),
+    "udp-send": (udp_send, (("dst", str), ("port", int)),
+                 {"sport": 0, "src": "", "size": 64, "count": 1}),
+    "ping-id": (ping_id, (("dst", str), ("id", int)),
+                {"src": "", "timeout": 5.0}),
+    "raw6": (raw6, (("dst", str), ("proto", int), ("hex", str)),
+             {"count": 1}),
+    "tcp-server": (tcp_server, (("ip", str), ("port", int), ("log", str)),
+                   {"timeout": 30.0}),
+    "tcp-client": (tcp_client, (("dst", str), ("port", int), ("size", int)),
+                   {"sport": 0, "src": "", "timeout": 15.0}),
+}
+
+
+class Args:
+    pass
+
+
 def main():
-    p = argparse.ArgumentParser()
-    sub = p.add_subparsers(dest="cmd", required=True)
-
-    q = sub.add_parser("udp-server")
-    q.add_argument("ip")
-    q.add_argument("port", type=int)
-    q.add_argument("count", type=int)
-    q.add_argument("log")
-    q.add_argument("--timeout", type=float, default=30)
-    q.set_defaults(fn=udp_server)
-
-    for name, fn in (("udp-client", udp_client), ("udp-send", udp_send)):
-        q = sub.add_parser(name)
-        q.add_argument("dst")
-        q.add_argument("port", type=int)
-        q.add_argument("--sport", type=int, default=0)
-        q.add_argument("--src", default="")
-        q.add_argument("--size", type=int, default=64)
-        q.add_argument("--count", type=int, default=1)
-        q.add_argument("--timeout", type=float, default=5)
-        q.set_defaults(fn=fn)
-
-    q = sub.add_parser("tcp-server")
-    q.add_argument("ip")
-    q.add_argument("port", type=int)
-    q.add_argument("log")
-    q.add_argument("--timeout", type=float, default=30)
-    q.set_defaults(fn=tcp_server)
-
-    q = sub.add_parser("tcp-client")
-    q.add_argument("dst")
-    q.add_argument("port", type=int)
-    q.add_argument("size", type=int)
-    q.add_argument("--sport", type=int, default=0)
-    q.add_argument("--src", default="")
-    q.add_argument("--timeout", type=float, default=15)
-    q.set_defaults(fn=tcp_client)
-
-    a = p.parse_args()
-    return a.fn(a)
+    if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
+        sys.stderr.write(__doc__)
+        return 2
+    fn, pos, opts = CMDS[sys.argv[1]]
+    a = Args()
+    rest = sys.argv[2:]
+    for k, v in opts.items():
+        setattr(a, k, v)
+    args = []
+    while rest:
+        w = rest.pop(0)
+        if w.startswith("--"):
+            k = w[2:]
+            if k not in opts or not rest:
+                sys.stderr.write("nettool: bad option %s\n" % w)
+                return 2
+            setattr(a, k, type(opts[k])(rest.pop(0)))
+        else:
+            args.append(w)
+    if len(args) != len(pos):
+        sys.stderr.write("nettool %s: expected %s\n" %
+                         (sys.argv[1], " ".join(n.upper() for n, _ in pos)))
+        return 2
+    for (name, typ), v in zip(pos, args):
+        setattr(a, name, typ(v))
+    return fn(a)
 
 
 if __name__ == "__main__":

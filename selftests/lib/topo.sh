@@ -63,18 +63,28 @@ if [ ! -x "$DSTMCTL" ]; then
 fi
 
 TMPD=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
+# A private copy: tmpfs is faster to exec from than 9p, and a concurrent
+# rebuild of the tools on the host cannot pull it away mid-test.
+for _ in 1 2 3 4 5; do
+	cp "$DSTMCTL" "$TMPD/dstmctl" 2>/dev/null && break
+	sleep 1
+done
+DSTMCTL=$TMPD/dstmctl
 
 # ---------------------------------------------------------------- reporting
 
 say() { echo "# $*"; }
 
-# check "what" CMD [ARGS...]: run CMD, ok if it exits 0.
+# check "what" CMD [ARGS...]: run CMD (in this shell, so that it may set
+# things up), ok if it exits 0. Its output stays in $TMPD/last.out until
+# the next check is done (for checks on what the previous one printed).
 check() {
-	local desc=$1 out rc t=$SECONDS
+	local desc=$1 rc t=$SECONDS
 	shift
 	T_N=$((T_N + 1))
-	out=$("$@" 2>&1)
+	"$@" >"$TMPD/check.out" 2>&1
 	rc=$?
+	cp "$TMPD/check.out" "$TMPD/last.out"
 	[ -z "${DSTM_TEST_TIMING:-}" ] || desc+=" # $((SECONDS - t))s"
 	if [ "$rc" = 0 ]; then
 		echo "ok $T_N - $desc"
@@ -83,7 +93,7 @@ check() {
 		T_FAILED+=("$desc")
 		echo "not ok $T_N - $desc"
 		echo "#   command: $* (exit $rc)"
-		[ -z "$out" ] || sed 's/^/#   /' <<<"$out" | tail -n 30
+		sed 's/^/#   /' "$TMPD/check.out" | tail -n 30
 	fi
 	return "$rc"
 }
@@ -155,6 +165,15 @@ bg() {
 	TOPO_PIDS+=("$BG_PID")
 }
 
+# bglog FILE CMD...: like bg, output to FILE.
+bglog() {
+	local f=$1
+	shift
+	"$@" >"$f" 2>&1 &
+	BG_PID=$!
+	TOPO_PIDS+=("$BG_PID")
+}
+
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 wait_for() {
 	local end=$((SECONDS + $1))
@@ -165,7 +184,25 @@ wait_for() {
 	done
 }
 
+# wait_eq SECONDS WANT CMD...: poll until CMD prints WANT (for counters
+# that move a little after the packet was sent); says what it last got.
+wait_eq() {
+	local end=$((SECONDS + $1)) want=$2 got
+	shift 2
+	while :; do
+		got=$("$@" 2>&1)
+		[ "$got" = "$want" ] && return 0
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "got '$got', expected '$want' (after waiting)"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 # --------------------------------------------------------------- namespaces
+# Every process costs a lot under TCG: configuration uses "ip -n NS" (no
+# "ip netns exec" in between) and batches ("ip -n NS -b -") where it can.
 
 nsx() { # NS CMD...
 	local ns=$1
@@ -179,10 +216,14 @@ ctl() { # NS dstmctl-args...
 	ip netns exec "$ns" "$DSTMCTL" "$@"
 }
 
-ns_add() { # NAME: a namespace with lo up, no DAD delays
+nsip() { # NS "ip" commands on stdin, one a line
+	ip -n "$1" -b -
+}
+
+ns_add() { # NAME: a namespace with lo up, no DAD delays, no RAs
 	ip netns add "$1" || return 1
 	TOPO_NS+=("$1")
-	nsx "$1" ip link set lo up
+	ip -n "$1" link set lo up
 	nsx "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 		net.ipv6.conf.default.accept_dad=0 \
 		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
@@ -192,23 +233,19 @@ ns_router() { # NS: forward IPv4 and IPv6
 	nsx "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
-# veth NS1 IF1 NS2 IF2 [MTU]
+# veth NS1 IF1 NS2 IF2 [MTU]: a pair, both ends up.
 veth() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
-	if [ -n "${5:-}" ]; then
-		nsx "$1" ip link set "$2" mtu "$5"
-		nsx "$3" ip link set "$4" mtu "$5"
-	fi
-	nsx "$1" ip link set "$2" up
-	nsx "$3" ip link set "$4" up
+	ip link add "$2" netns "$1" ${5:+mtu "$5"} type veth \
+		peer name "$4" netns "$3" ${5:+mtu "$5"} || return 1
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
 }
 
 addr6() { # NS IF ADDR/LEN
-	nsx "$1" ip -6 addr add "$3" dev "$2" nodad
+	ip -n "$1" -6 addr add "$3" dev "$2" nodad
 }
 
 addr4() { # NS IF ADDR/LEN
-	nsx "$1" ip addr add "$3" dev "$2"
+	ip -n "$1" addr add "$3" dev "$2"
 }
 
 topo_modprobe() {
@@ -222,11 +259,13 @@ topo_modprobe() {
 tep_setup() {
 	local ns=$1 local6=$2
 	ns_router "$ns"
-	nsx "$ns" ip -6 addr add "$local6/128" dev lo
-	nsx "$ns" ip link add dstm0 type dstm || return 1
+	ip -n "$ns" link add dstm0 type dstm || return 1
 	ctl "$ns" set dstm0 mode tep local "$local6" || return 1
-	nsx "$ns" ip link set dstm0 up
-	nsx "$ns" ip route add "$POOL" dev dstm0
+	nsip "$ns" <<-EOF
+		addr add $local6/128 dev lo
+		link set dstm0 up
+		route add $POOL dev dstm0
+	EOF
 }
 
 # client_setup NS LOCAL6 TEP6 [ADDR4 [dstmctl set args...]]: a client
@@ -235,38 +274,41 @@ client_setup() {
 	local ns=$1 local6=$2 tep6=$3 addr=${4:-}
 	shift 3
 	[ $# -gt 0 ] && shift
-	nsx "$ns" ip link add dstm0 type dstm || return 1
+	ip -n "$ns" link add dstm0 type dstm || return 1
 	ctl "$ns" set dstm0 mode client local "$local6" tep "$tep6" \
 		${addr:+addr "$addr"} "$@" || return 1
-	nsx "$ns" ip link set dstm0 up
-	[ -z "$addr" ] || addr4 "$ns" dstm0 "$addr/32"
-	nsx "$ns" ip route add default dev dstm0
+	nsip "$ns" <<-EOF
+		link set dstm0 up
+		${addr:+addr add $addr/32 dev dstm0}
+		route add default dev dstm0
+	EOF
+}
+
+# client_link NS IF TEPNS TEPIF ADDR6 GW6 [MTU]: a client's IPv6 link to
+# the TEP's namespace (or a router), with its default route.
+client_link() {
+	veth "$3" "$4" "$1" "$2" "${7:-}" || return 1
+	addr6 "$3" "$4" "$6/64" && addr6 "$1" "$2" "$5/64" &&
+		ip -n "$1" route add ::/0 via "$6"
 }
 
 # The standard topology above; "topo_standard c" adds the second client.
-# Mappings are the test's business (map_add).
+# TOPO_A_MTU sets the MTU of a's link to the TEP. Mappings are the test's
+# business (map_add).
 topo_standard() {
 	local with_c=${1:-}
 	topo_modprobe || return 1
 	ns_add tep && ns_add a && ns_add b || return 1
 	tep_setup tep "$TEP6" || return 1
+	client_link a a0 tep ta0 "$A6" "$A6_GW" "${TOPO_A_MTU:-}" || return 1
 
-	veth tep ta0 a a0
-	addr6 tep ta0 "$A6_GW/64"
-	addr6 a a0 "$A6/64"
-	nsx a ip -6 route add default via "$A6_GW"
-
-	veth tep tb0 b b0
-	addr4 tep tb0 "$B4_GW/24"
-	addr4 b b0 "$B4/24"
-	nsx b ip route add default via "$B4_GW"
+	veth tep tb0 b b0 || return 1
+	addr4 tep tb0 "$B4_GW/24" && addr4 b b0 "$B4/24" &&
+		ip -n b route add default via "$B4_GW" || return 1
 
 	if [ -n "$with_c" ]; then
 		ns_add c || return 1
-		veth tep tc0 c c0
-		addr6 tep tc0 "$C6_GW/64"
-		addr6 c c0 "$C6/64"
-		nsx c ip -6 route add default via "$C6_GW"
+		client_link c c0 tep tc0 "$C6" "$C6_GW" || return 1
 	fi
 }
 
@@ -380,7 +422,7 @@ map_delta() { # NAME NS DEV IPV4 PSID FIELD (a mapping absent before = 0)
 # link_get NS DEV rx|tx packets|bytes|dropped: from ip -s -j link
 link_get() {
 	local text re
-	text=$(nsx "$1" ip -s -j link show dev "$2")
+	text=$(ip -n "$1" -s -j link show dev "$2")
 	re="\"$3\":\{([^}]*)\}"
 	if [[ $text =~ $re ]]; then
 		jkey "$4" <<<"{${BASH_REMATCH[1]}}"
@@ -433,9 +475,9 @@ tcp_server() {
 
 # tcp_echo CLIENT_NS SERVER_NS SERVER_IP PORT SIZE [client args]: a TCP
 # round trip of SIZE bytes each way; the data must come back unchanged and
-# the server must have seen all of it.
+# the server must have seen all of it. The server's log is $TMPD/tcp.PORT.
 tcp_echo() {
-	local cns=$1 sns=$2 ip=$3 port=$4 size=$5 log=tcp.$RANDOM rc
+	local cns=$1 sns=$2 ip=$3 port=$4 size=$5 log=tcp.$4 rc
 	shift 5
 	tcp_server "$sns" "$ip" "$port" "$log" || { echo "server did not start"; return 1; }
 	nettool "$cns" tcp-client "$ip" "$port" "$size" "$@"
