@@ -244,13 +244,13 @@ run_qemu() {
 	# are all KERN_WARNING or above); the full log comes back as dmesg.
 	append="console=ttyS0,115200 loglevel=5 panic=-1 oops=panic"
 	append+=" rdinit=/init dstmvm_init=$LIB/guest-init.sh"
-	append+=" mitigations=off nowatchdog audit=0 i8042.noaux=1 i8042.nokbd=1 edd=off"
+	append+=" mitigations=off nowatchdog no_timer_check audit=0 i8042.noaux=1 i8042.nokbd=1 edd=off"
 	append+=" printk.devkmsg=on ${DSTM_VM_APPEND:-}"
 	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 	QEMU=(qemu-system-x86_64
 		-name "dstm-vm,debug-threads=on"
 		-machine pc -accel "$accel" -cpu "$cpu" -smp "$SMP" -m "$MEM"
-		-nodefaults -no-user-config -nographic -no-reboot -nic none
+		-nodefaults -no-user-config -display none -no-reboot -nic none
 		-monitor none -serial "file:$CONLOG"
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$append"
 		-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
@@ -345,9 +345,11 @@ verdict() {
 	fi
 	if [ "$bad" = 1 ]; then
 		[ "$rc" != 0 ] || rc=1
-		if [ "$rc" != 124 ] && [ "$rc" != 125 ] || [ -z "$hits" ]; then
+		# Without a kernel report to show, the end of the console says
+		# most about what happened (boot failure, hang, setup error).
+		if [ -z "$hits" ]; then
 			echo "vm.sh: last console lines:" >&2
-			grep -v '^\s*$' "$CONLOG" | tail -n 25 | sed 's/^/vm.sh:   /' >&2 || true
+			grep -v '^[[:space:]]*$' "$CONLOG" | tail -n 30 | sed 's/^/vm.sh:   /' >&2 || true
 		fi
 		if [ -f "$SHARE/dmesg" ]; then
 			cp "$SHARE/dmesg" "${CONLOG%.log}.dmesg" 2>/dev/null || true
@@ -388,6 +390,9 @@ main() {
 		KEEPLOG=1
 	else
 		CONLOG=$BUILD/vm/logs/$KVER-$(date +%Y%m%d-%H%M%S)-$$.log
+		# Logs of failed runs stay; keep the newest 200 files.
+		find "$BUILD/vm/logs" -maxdepth 1 -type f -printf '%T@ %p\n' 2>/dev/null |
+			sort -rn | tail -n +201 | cut -d' ' -f2- | xargs -r rm -f
 	fi
 	write_cmd
 	run_qemu

@@ -117,7 +117,7 @@ for d in $RWDIRS; do
 	n=$((n + 1))
 done
 
-echo dstm-vm >/proc/sys/kernel/hostname
+echo dstm-vm >$R/proc/sys/kernel/hostname
 mark "switching root"
 # shellcheck disable=SC2093 # die runs only if the exec fails
 exec switch_root $R /bin/bash "$dstmvm_init"
