@@ -2267,6 +2267,7 @@ TEST_F(tep, map_replace_renews)
 	struct dev d, g0, g1;
 	struct res res;
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	char payload[100];
 	int s, i;
 
 	ASSERT_EQ(0, sh("ip link add ul0 type dummy && ip link set ul0 up && "
@@ -2280,10 +2281,11 @@ TEST_F(tep, map_replace_renews)
 				   .lifetime = 30), 0, NULL));
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, s);
+	memset(payload, 'x', sizeof(payload));
 	to.sin_addr.s_addr = ip4("198.51.100.7");
-	for (i = 0; i < 3; i++)
-		ASSERT_EQ(100, sendto(s, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-				      100, 0, (struct sockaddr *)&to, sizeof(to)));
+	for (i = 0; i < 3; i++)	/* 3 x (20 + 8 + 100) inner bytes */
+		ASSERT_EQ(100, sendto(s, payload, sizeof(payload), 0,
+				      (struct sockaddr *)&to, sizeof(to)));
 	close(s);
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
 	ASSERT_EQ(3, d.map.txp) TH_LOG("the TEP did not encapsulate");
@@ -3388,7 +3390,7 @@ TEST_F(tep, dump_resume_point_deleted)
 struct churn {
 	int ifindex;
 	volatile int stop;
-	long ops;
+	volatile long ops;
 	int err;
 	char msg[256];
 };
@@ -3490,12 +3492,13 @@ TEST_F_TIMEOUT(tep, dump_concurrent_changes, 600)
 		.seen = calloc(CHURN_MAX / 8, 1),
 	};
 	struct churn ch = { .ifindex = self->ifindex };
-	struct nlc *c = nlc_open_bufs(8192, 1 << 20);
+	struct nlc *c = nlc_open_bufs(32768, 4 << 20);
 	int dumps = 0, intr = 0, clean = 0;
 	struct res res, fail;
 	pthread_t th;
 	uint32_t k;
 	char v4[32];
+	double t0;
 
 	ASSERT_NE(NULL, cc.dc);
 	ASSERT_NE(NULL, cc.seen);
@@ -3507,9 +3510,12 @@ TEST_F_TIMEOUT(tep, dump_concurrent_changes, 600)
 		ASSERT_EQ(0, map_new(self->c, self->ifindex,
 				     MSPEC(.ipv4 = v4, .ipv6 = V6), 0, NULL));
 	}
+	t0 = now();
 	ASSERT_EQ(0, pthread_create(&th, NULL, churn_thread, &ch));
+	while (!ch.ops && !ch.err && now() - t0 < 30)
+		usleep(1000);
 	/* dump until both outcomes were seen, or for a bounded while */
-	for (dumps = 0; dumps < 40 && !(intr >= 3 && clean >= 1); dumps++) {
+	for (dumps = 0; dumps < 60 && !(intr >= 3 && clean >= 1); dumps++) {
 		churncheck_reset(&cc);
 		map_dump(c, self->ifindex, cb_churncheck, &cc, &res);
 		if (res.err)
