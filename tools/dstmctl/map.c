@@ -8,38 +8,87 @@
 
 #define HAS(m, attr)	((m)->present & DSTM_BIT(attr))
 
+/*
+ * A line built in a buffer: printf() costs seconds over the million
+ * mappings a TEP may have.
+ */
+struct line {
+	char buf[384];
+	size_t n;
+};
+
+static void put_str(struct line *l, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > sizeof(l->buf) - l->n)
+		len = sizeof(l->buf) - l->n;
+	memcpy(l->buf + l->n, s, len);
+	l->n += len;
+}
+
+static void put_u64(struct line *l, uint64_t v)
+{
+	char tmp[21];
+	int i = sizeof(tmp);
+
+	tmp[--i] = '\0';
+	do {
+		tmp[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	put_str(l, tmp + i);
+}
+
+/* A keyword (with its blanks) and a number. */
+static void put_kw(struct line *l, const char *kw, uint64_t v)
+{
+	put_str(l, kw);
+	put_u64(l, v);
+}
+
 /* One line, in the words of "map add" so that it reads back. */
 void print_map(const struct dstm_map *m)
 {
-	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	const uint8_t *b = (const uint8_t *)&m->ipv4;
+	char a6[INET6_ADDRSTRLEN];
+	struct line l = { .n = 0 };
 
-	inet_ntop(AF_INET, &m->ipv4, a4, sizeof(a4));
-	inet_ntop(AF_INET6, &m->ipv6, a6, sizeof(a6));
-	printf("ipv4 %s", a4);
-	if (m->psid_len)
-		printf(" psid %u psid-len %u psid-offset %u", m->psid,
-		       m->psid_len, m->psid_offset);
-	if (HAS(m, DSTM_MAP_A_IPV6))
-		printf(" ipv6 %s", a6);
-	if (HAS(m, DSTM_MAP_A_LIFETIME)) {
-		if (m->lifetime)
-			printf(" lifetime %u", m->lifetime);
-		else
-			printf(" lifetime permanent");
+	put_kw(&l, "ipv4 ", b[0]);
+	put_kw(&l, ".", b[1]);
+	put_kw(&l, ".", b[2]);
+	put_kw(&l, ".", b[3]);
+	if (m->psid_len) {
+		put_kw(&l, " psid ", m->psid);
+		put_kw(&l, " psid-len ", m->psid_len);
+		put_kw(&l, " psid-offset ", m->psid_offset);
 	}
+	if (HAS(m, DSTM_MAP_A_IPV6)) {
+		put_str(&l, " ipv6 ");
+		put_str(&l, inet_ntop(AF_INET6, &m->ipv6, a6, sizeof(a6)));
+	}
+	if (HAS(m, DSTM_MAP_A_LIFETIME) && m->lifetime)
+		put_kw(&l, " lifetime ", m->lifetime);
+	else if (HAS(m, DSTM_MAP_A_LIFETIME))
+		put_str(&l, " lifetime permanent");
 	if (HAS(m, DSTM_MAP_A_EXPIRES) && m->lifetime)
-		printf(" expires %u", m->expires);
-	if (HAS(m, DSTM_MAP_A_TX_PACKETS))
-		printf(" tx %llu pkts %llu bytes",
-		       (unsigned long long)m->tx_packets,
-		       (unsigned long long)m->tx_bytes);
-	if (HAS(m, DSTM_MAP_A_RX_PACKETS))
-		printf(" rx %llu pkts %llu bytes",
-		       (unsigned long long)m->rx_packets,
-		       (unsigned long long)m->rx_bytes);
-	if (HAS(m, DSTM_MAP_A_LAST_USE))
-		printf(" last-use %u ms", m->last_use);
-	putchar('\n');
+		put_kw(&l, " expires ", m->expires);
+	if (HAS(m, DSTM_MAP_A_TX_PACKETS)) {
+		put_kw(&l, " tx ", m->tx_packets);
+		put_kw(&l, " pkts ", m->tx_bytes);
+		put_str(&l, " bytes");
+	}
+	if (HAS(m, DSTM_MAP_A_RX_PACKETS)) {
+		put_kw(&l, " rx ", m->rx_packets);
+		put_kw(&l, " pkts ", m->rx_bytes);
+		put_str(&l, " bytes");
+	}
+	if (HAS(m, DSTM_MAP_A_LAST_USE)) {
+		put_kw(&l, " last-use ", m->last_use);
+		put_str(&l, " ms");
+	}
+	put_str(&l, "\n");
+	fwrite(l.buf, 1, l.n, stdout);
 }
 
 /* Every key always there, null when the kernel did not say. */

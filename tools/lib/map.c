@@ -6,58 +6,46 @@
 
 #include "internal.h"
 
-static struct nla_policy map_policy[DSTM_MAP_A_MAX + 1] = {
-	[DSTM_MAP_A_IPV4]	= { .type = NLA_U32 },
-	[DSTM_MAP_A_IPV6]	= { .minlen = 16 },
-	[DSTM_MAP_A_PSID_OFFSET] = { .type = NLA_U8 },
-	[DSTM_MAP_A_PSID_LEN]	= { .type = NLA_U8 },
-	[DSTM_MAP_A_PSID]	= { .type = NLA_U16 },
-	[DSTM_MAP_A_LIFETIME]	= { .type = NLA_U32 },
-	[DSTM_MAP_A_EXPIRES]	= { .type = NLA_U32 },
-	[DSTM_MAP_A_TX_PACKETS]	= { .type = NLA_U64 },
-	[DSTM_MAP_A_TX_BYTES]	= { .type = NLA_U64 },
-	[DSTM_MAP_A_RX_PACKETS]	= { .type = NLA_U64 },
-	[DSTM_MAP_A_RX_BYTES]	= { .type = NLA_U64 },
-	[DSTM_MAP_A_LAST_USE]	= { .type = NLA_U32 },
-};
+/* Where each attribute of the DSTM_A_MAP nest goes, and its size. */
+static void *map_field(struct dstm_map *m, int type, int *size)
+{
+	switch (type) {
+	case DSTM_MAP_A_IPV4:		*size = 4;  return &m->ipv4;
+	case DSTM_MAP_A_IPV6:		*size = 16; return &m->ipv6;
+	case DSTM_MAP_A_PSID_OFFSET:	*size = 1;  return &m->psid_offset;
+	case DSTM_MAP_A_PSID_LEN:	*size = 1;  return &m->psid_len;
+	case DSTM_MAP_A_PSID:		*size = 2;  return &m->psid;
+	case DSTM_MAP_A_LIFETIME:	*size = 4;  return &m->lifetime;
+	case DSTM_MAP_A_EXPIRES:	*size = 4;  return &m->expires;
+	case DSTM_MAP_A_LAST_USE:	*size = 4;  return &m->last_use;
+	case DSTM_MAP_A_TX_PACKETS:	*size = 8;  return &m->tx_packets;
+	case DSTM_MAP_A_TX_BYTES:	*size = 8;  return &m->tx_bytes;
+	case DSTM_MAP_A_RX_PACKETS:	*size = 8;  return &m->rx_packets;
+	case DSTM_MAP_A_RX_BYTES:	*size = 8;  return &m->rx_bytes;
+	}
+	return NULL;
+}
 
+/*
+ * By hand rather than with nla_parse_nested() and a policy: a dump of a
+ * million mappings parses a million nests, and this is several times
+ * faster.  Attributes of the wrong size are ignored, like unknown ones.
+ */
 int dstm_parse_map(struct nlattr *nest, struct dstm_map *map)
 {
-	struct nlattr *tb[DSTM_MAP_A_MAX + 1];
-	int i;
+	struct nlattr *a;
+	void *field;
+	int rem, size;
 
 	memset(map, 0, sizeof(*map));
-	if (nla_parse_nested(tb, DSTM_MAP_A_MAX, nest, map_policy) < 0)
-		return -EPROTO;
-	for (i = 1; i <= DSTM_MAP_A_MAX; i++)
-		if (tb[i] && i != DSTM_MAP_A_PAD)
-			map->present |= DSTM_BIT(i);
-
-	if (tb[DSTM_MAP_A_IPV4])
-		map->ipv4.s_addr = nla_get_u32(tb[DSTM_MAP_A_IPV4]);
-	if (tb[DSTM_MAP_A_IPV6])
-		memcpy(&map->ipv6, nla_data(tb[DSTM_MAP_A_IPV6]), 16);
-	if (tb[DSTM_MAP_A_PSID_OFFSET])
-		map->psid_offset = nla_get_u8(tb[DSTM_MAP_A_PSID_OFFSET]);
-	if (tb[DSTM_MAP_A_PSID_LEN])
-		map->psid_len = nla_get_u8(tb[DSTM_MAP_A_PSID_LEN]);
-	if (tb[DSTM_MAP_A_PSID])
-		map->psid = nla_get_u16(tb[DSTM_MAP_A_PSID]);
-	if (tb[DSTM_MAP_A_LIFETIME])
-		map->lifetime = nla_get_u32(tb[DSTM_MAP_A_LIFETIME]);
-	if (tb[DSTM_MAP_A_EXPIRES])
-		map->expires = nla_get_u32(tb[DSTM_MAP_A_EXPIRES]);
-	if (tb[DSTM_MAP_A_LAST_USE])
-		map->last_use = nla_get_u32(tb[DSTM_MAP_A_LAST_USE]);
-	if (tb[DSTM_MAP_A_TX_PACKETS])
-		map->tx_packets = nla_get_u64(tb[DSTM_MAP_A_TX_PACKETS]);
-	if (tb[DSTM_MAP_A_TX_BYTES])
-		map->tx_bytes = nla_get_u64(tb[DSTM_MAP_A_TX_BYTES]);
-	if (tb[DSTM_MAP_A_RX_PACKETS])
-		map->rx_packets = nla_get_u64(tb[DSTM_MAP_A_RX_PACKETS]);
-	if (tb[DSTM_MAP_A_RX_BYTES])
-		map->rx_bytes = nla_get_u64(tb[DSTM_MAP_A_RX_BYTES]);
-	return 0;
+	nla_for_each_nested(a, nest, rem) {
+		field = map_field(map, nla_type(a), &size);
+		if (!field || nla_len(a) != size)
+			continue;
+		memcpy(field, nla_data(a), size);
+		map->present |= DSTM_BIT(nla_type(a));
+	}
+	return map->present & DSTM_BIT(DSTM_MAP_A_IPV4) ? 0 : -EPROTO;
 }
 
 /* IPV4 and IPV6 always; the optional attributes when present. */
