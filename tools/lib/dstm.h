@@ -139,13 +139,16 @@ int dstm_event_read(struct dstm_sock *sk, dstm_event_cb cb, void *arg);
 
 /*
  * Pipelined batches.  Requests are queued with a caller's tag (e.g. a line
- * number) and sent back to back, up to "window" of them before their acks
- * are read; the acks are matched to requests by sequence number.  The
- * first failure stops the batch: that call, or a later one, returns its
- * errno; dstm_batch_error() then tells which request (tag) failed, and
+ * number) and sent back to back, "window" of them (0: DSTM_BATCH_WINDOW)
+ * in one system call; the answers are read as they come and matched to
+ * their requests by sequence number (errors always come back; of the
+ * successes only the last of a window is acked).  The first failure stops
+ * the batch: that call, or a later one, returns its errno;
+ * dstm_batch_error() then tells which request (tag) failed, and
  * dstm_errmsg() its extack message.  Requests queued after the failing one
  * in the same window may already have been applied.  dstm_batch_sync()
- * sends what is queued and waits for every ack.
+ * sends what is queued and waits for all of it.  A batch shares its socket
+ * with synchronous requests: call dstm_batch_sync() before them.
  */
 #define DSTM_BATCH_WINDOW	256
 

@@ -13,10 +13,11 @@
 #include "dstm.h"
 #include "json.h"
 #include "parse.h"
+#include "unit.h"
 
 static int passed, failed;
 
-static void check(bool ok, const char *fmt, ...)
+void check(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -32,7 +33,7 @@ static void check(bool ok, const char *fmt, ...)
 	putchar('\n');
 }
 
-static void check_str(const char *got, const char *want, const char *what)
+void check_str(const char *got, const char *want, const char *what)
 {
 	check(!strcmp(got, want), "%s: got '%s', want '%s'", what, got, want);
 }
@@ -411,6 +412,7 @@ int main(void)
 	test_portset();
 	test_format_portset();
 	test_json();
+	test_lib();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
