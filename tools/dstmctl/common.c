@@ -140,6 +140,9 @@ int check_dev(struct ctx *ctx, const char *what, const char *dev,
 {
 	if (!dev)
 		return usage_error(ctx, "%s: expected a device name", what);
+	if (dev[0] == '-')
+		return usage_error(ctx, "%s: unexpected option '%s' (options go before the command)",
+				   what, dev);
 	if (kws && kw_find(kws, dev))
 		return usage_error(ctx, "%s: expected a device name before '%s'",
 				   what, dev);
