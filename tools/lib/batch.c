@@ -80,6 +80,7 @@ int dstm_batch_new(struct dstm_sock *sk, unsigned int window,
 		b->mm[i].msg_hdr.msg_iov = &b->iov[i];
 		b->mm[i].msg_hdr.msg_iovlen = 1;
 		b->mm[i].msg_hdr.msg_name = &b->from[i];
+		b->mm[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
 	}
 	*bp = b;
 	return 0;
