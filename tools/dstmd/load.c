@@ -14,7 +14,10 @@
  *   dstmd-load [-s ADDR] [-p PORT] [-b PORT] [-n N] [-r RATE] [-w WINDOW]
  *              [-t MS] [-R RETRIES] [--seed S] [--renew] [--release]
  *              [--expect-br ADDR] [--ack-log FILE] [--key NAME:HEX]
- *              [--fqdn] [-v] [-j]
+ *              [--fqdn] [--only-renew ADDR | --only-release ADDR] [-v] [-j]
+ *
+ * --only-renew / --only-release: the clients (same identities for the same
+ * --seed) only renew / release ADDR, as a host agent does later on.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +57,8 @@ static struct {
 	int timeout_ms;
 	uint32_t seed;
 	bool renew, release, verbose, json, fqdn;
+	struct in_addr only_addr;	/* --only-renew / --only-release */
+	int only;			/* 0, ST_RENEW or ST_DONE (release) */
 	struct in6_addr expect_br;
 	bool has_expect_br;
 	FILE *ack_log;
@@ -320,7 +325,8 @@ static void usage(void)
 		"usage: dstmd-load [-s ADDR] [-p PORT] [-b PORT] [-n N] [-r RATE]\n"
 		"                  [-w WINDOW] [-t MS] [-R RETRIES] [--seed S] [--renew]\n"
 		"                  [--release] [--expect-br ADDR] [--ack-log FILE]\n"
-		"                  [--key NAME:HEX] [--fqdn] [-v] [-j]\n");
+		"                  [--key NAME:HEX] [--fqdn] [--only-renew ADDR]\n"
+		"                  [--only-release ADDR] [-v] [-j]\n");
 	exit(2);
 }
 
@@ -334,6 +340,8 @@ int main(int argc, char **argv)
 		{ "ack-log", required_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "fqdn", no_argument, NULL, 'F' },
+		{ "only-renew", required_argument, NULL, 'O' },
+		{ "only-release", required_argument, NULL, 'E' },
 		{ 0 }
 	};
 	struct sockaddr_in6 local = { .sin6_family = AF_INET6 };
@@ -378,6 +386,12 @@ int main(int argc, char **argv)
 		case 'K':
 			if (!parse_key(optarg))
 				usage();
+			break;
+		case 'O':
+		case 'E':
+			if (inet_pton(AF_INET, optarg, &o.only_addr) != 1)
+				usage();
+			o.only = opt == 'O' ? ST_RENEW : ST_DONE;
 			break;
 		default:
 			usage();
@@ -429,6 +443,14 @@ int main(int argc, char **argv)
 			/* Clients share the key: one counter for all. */
 		}
 	}
+	if (o.only == ST_DONE) {	/* RELEASE an address, no answer */
+		for (i = 0; i < o.n; i++) {
+			cls[i].yiaddr = o.only_addr;
+			cls[i].srvid.s_addr = htonl(0xc0000001);
+			send_release(&cls[i]);
+		}
+		return 0;
+	}
 	t0 = now_ns();
 	while (done < o.n) {
 		int64_t now = now_ns(), next = now + 100000000;
@@ -445,6 +467,10 @@ int main(int argc, char **argv)
 				break;
 			}
 			c->state = ST_INFO;
+			if (o.only == ST_RENEW) {
+				c->state = ST_RENEW;
+				c->yiaddr = o.only_addr;
+			}
 			c->start_ns = now;
 			send_msg(c);
 			started++;
