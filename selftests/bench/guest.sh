@@ -1,0 +1,322 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of `make bench` (selftests/bench.sh runs it through vm.sh
+# and reads its output with collect.py): build the topology, load and time
+# the big tables, then measure every variant in both directions at two
+# packet sizes, round-robin: MIN_REPS rounds, and more (up to MAX_REPS)
+# while they fit in BUDGET seconds.
+#
+# Every variant has its own router namespace ("DUT") between the same two
+# end namespaces, so no variant's configuration (a 1M-entry table, 128k
+# routes) is in the way of another's packets:
+#
+#   gen                DUT X (one per variant)                    sink
+#   gX 02:..:X:00 ---- iX 02:..:X:01 [router|ip6tnl|dstm] eX 02:..:X:02 ---- sX 02:..:X:03
+#                      2001:db8:a::1/64    2001:db8:f::1/64, 203.0.113.1/24
+#                      lo: 2001:db8:b::1 (the tunnel end point)
+#
+#   2001:db8:c::/48 (the clients) via 2001:db8:f::2 (sX, permanent neighbour)
+#   192.0.2.0/24 (the IPv4 host 192.0.2.2) via 203.0.113.2 (sX)
+#   198.18.0.0/15 (mapped IPv4 addresses): dstm0, ip6tnl1 /32 routes, or
+#   via 203.0.113.2 (the plain router)
+#
+# One generator (build/bench/bench-tx: AF_PACKET, PACKET_QDISC_BYPASS,
+# sendmmsg of pre-built frames) sends on gX; the sink drops everything at
+# ingress (tc matchall drop); a run counts sX's rx_packets (counted when eX
+# hands a packet over) over TIME seconds after WARMUP.  The generator is
+# pinned to CPU 1, and with veth everything a packet costs (generator, DUT,
+# sink) is spent on that CPU in the sender's softirq.  Under TCG the host
+# may deschedule that vCPU at any time, so wall-clock rates mean little:
+# the generator prints "MARK TAG b|e" around each count and collect.py,
+# on the host, reads the vCPU thread's CPU time at the marks.
+#
+# Output: "# ..." comments, "MARK TAG b|e", "RESULT TAG RX SENT SECS" and
+# "LOAD TAG COUNT SECS" (TAG = dir/size/variant/rep or load/what).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+TOP=${DSTM_TOP:-$(cd "$HERE/../.." && pwd -P)}
+TX=${DSTM_BENCH_TX:-$TOP/build/bench/bench-tx}
+DSTMCTL=${DSTMCTL:-$TOP/tools/dstmctl/dstmctl}
+MIN_REPS=${DSTM_BENCH_MIN_REPS:-3}
+MAX_REPS=${DSTM_BENCH_MAX_REPS:-9}
+BUDGET=${DSTM_BENCH_BUDGET:-400}	# seconds in the guest, for more than MIN_REPS
+WARMUP=${DSTM_BENCH_WARMUP:-0.3}
+TIME=${DSTM_BENCH_TIME:-1}
+SIZES=${DSTM_BENCH_SIZES:-64 1400}
+BIG=${DSTM_BENCH_MAPS:-1048576}		# 131072 addresses x 8 port sets
+MANY=${DSTM_BENCH_ROUTES:-131072}	# whole addresses, up to all of 198.18.0.0/15
+PLAIN=${DSTM_BENCH_PLAIN_ROUTES:-2048}	# ip -batch without distinct metrics
+TEP=2001:db8:b::1
+CPU=1
+
+NS=()
+PIDS=()
+W=$(mktemp -d /tmp/bench.XXXXXX)
+
+cleanup() {
+	local p n
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+say() { echo "# $*"; }
+fail() {
+	echo "FAIL: $*"
+	echo "bench: FAIL: $*" >&2
+	exit 1
+}
+run() { "$@" || fail "command failed: $*"; }
+# Only the network namespace: cheaper than "ip netns exec" (no mounts).
+nsx() { local n=$1; shift; nsenter --net="/run/netns/$n" "$@"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+[ "${DSTM_VM:-}" = 1 ] || fail "runs inside the bench VM: bash selftests/bench.sh"
+[ -x "$TX" ] || fail "$TX not built (make -C selftests/bench)"
+[ -x "$DSTMCTL" ] || fail "$DSTMCTL not built (make -C tools)"
+[ "$(nproc)" -ge 2 ] || CPU=0
+
+mac() { printf '02:00:00:00:%02x:%02x' "$1" "$2"; }
+
+# The DUTs: null (drops at ingress: what the generator alone costs), base
+# (a plain router), t1/tN (ip6tnl external, 1 / MANY encap routes), d1/dN/dM
+# (dstm TEP with 1, MANY whole-address and BIG port-set mappings).
+DUTS=(null base t1 tN d1 dN dM)
+declare -A IDX
+i=1
+for d in "${DUTS[@]}"; do
+	IDX[$d]=$i
+	i=$((i + 1))
+done
+
+topology() {
+	local d x
+	for d in gen sink "${DUTS[@]}"; do
+		run ip netns add "$d"
+		NS+=("$d")
+	done
+	{
+		echo "link set lo up"
+		for d in "${DUTS[@]}"; do
+			x=${IDX[$d]}
+			echo "link add g$x address $(mac "$x" 0) type veth peer i$x netns $d address $(mac "$x" 1)"
+			echo "link set g$x up"
+		done
+	} >"$W/gen.ip"
+	run nsx gen sh -c "sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && ip -b $W/gen.ip"
+	{
+		echo "link set lo up"
+		for d in "${DUTS[@]}"; do
+			[ "$d" = null ] && continue
+			x=${IDX[$d]}
+			echo "link add s$x address $(mac "$x" 3) type veth peer e$x netns $d address $(mac "$x" 2)"
+			echo "link set s$x up"
+		done
+	} >"$W/sink.ip"
+	{
+		for d in "${DUTS[@]}"; do
+			[ "$d" = null ] && continue
+			x=${IDX[$d]}
+			echo "qdisc add dev s$x clsact"
+			echo "filter add dev s$x ingress matchall action drop"
+		done
+	} >"$W/sink.tc"
+	run nsx sink sh -c "sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
+		ip -b $W/sink.ip && tc -b $W/sink.tc"
+
+	for d in "${DUTS[@]}"; do
+		x=${IDX[$d]}
+		if [ "$d" = null ]; then
+			run nsx null sh -c "tc qdisc add dev i$x clsact &&
+				tc filter add dev i$x ingress matchall action drop &&
+				ip link set lo up && ip link set i$x up"
+			continue
+		fi
+		cat >"$W/$d.ip" <<-EOF
+		link set lo up
+		addr add $TEP/128 dev lo nodad
+		addr add 2001:db8:a::1/64 dev i$x nodad
+		addr add 2001:db8:f::1/64 dev e$x nodad
+		addr add 203.0.113.1/24 dev e$x
+		link set i$x up
+		link set e$x up
+		neigh add 2001:db8:f::2 lladdr $(mac "$x" 3) dev e$x nud permanent
+		neigh add 203.0.113.2 lladdr $(mac "$x" 3) dev e$x nud permanent
+		route add 2001:db8:c::/48 via 2001:db8:f::2 dev e$x
+		route add 192.0.2.0/24 via 203.0.113.2 dev e$x
+		EOF
+		case $d in
+		base)
+			echo "route add 198.18.0.0/15 via 203.0.113.2 dev e$x" >>"$W/$d.ip"
+			;;
+		t*)
+			# ip6tnl in external mode: what a user would pick instead.
+			cat >>"$W/$d.ip" <<-EOF
+			link add ip6tnl1 type ip6tnl mode ipip6 external
+			link set ip6tnl1 up
+			EOF
+			;;
+		d*)
+			cat >>"$W/$d.ip" <<-EOF
+			link add dstm0 type dstm
+			link set dstm0 up
+			route add 198.18.0.0/15 dev dstm0
+			EOF
+			;;
+		esac
+		run nsx "$d" sh -c "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 &&
+			ip -b $W/$d.ip"
+		case $d in
+		t*) run nsx "$d" sysctl -qw net.ipv4.conf.ip6tnl1.rp_filter=0 ;;
+		d*) run nsx "$d" sh -c "sysctl -qw net.ipv4.conf.dstm0.rp_filter=0 &&
+			$DSTMCTL set dstm0 mode tep local $TEP" ;;
+		esac
+	done
+	run nsx t1 ip route add 198.18.0.0/32 encap ip6 dst 2001:db8:c::1 src "$TEP" \
+		hoplimit 64 dev ip6tnl1
+	run nsx d1 "$DSTMCTL" map add dstm0 ipv4 198.18.0.0 ipv6 2001:db8:c::1
+
+	# Processes that keep the counting namespaces' /proc/PID/net/dev
+	# (not through nsx: a function in the background is a subshell).
+	nsenter --net=/run/netns/sink sleep 1000000 &
+	PIDS+=($!)
+	SINK_PID=$!
+	nsenter --net=/run/netns/null sleep 1000000 &
+	PIDS+=($!)
+	NULL_PID=$!
+}
+
+# timed TAG COUNT NS CMD...: run CMD in NS on CPU 1, between marks.
+timed() {
+	local tag=$1 count=$2 ns=$3 t
+	shift 3
+	echo "MARK load/$tag b"
+	t=$(now)
+	nsx "$ns" taskset -c "$CPU" "$@" || fail "loading $tag: $*"
+	echo "MARK load/$tag e"
+	echo "LOAD $tag $count $(elapsed "$t")"
+}
+
+# Load the big tables, timed (the batch files are made first, untimed).
+load_tables() {
+	local n
+	"$TX" maps --maps "$BIG" --psid-len 3 >"$W/maps-big" || fail "bench-tx maps"
+	"$TX" maps --maps "$MANY" >"$W/maps-many" || fail "bench-tx maps"
+	"$TX" routes --maps "$MANY" --dev ip6tnl1 --src "$TEP" --metrics >"$W/routes-many" ||
+		fail "bench-tx routes"
+	"$TX" routes --maps "$PLAIN" --dev ip6tnl1 --src "$TEP" >"$W/routes-plain" ||
+		fail "bench-tx routes"
+
+	timed dstmctl-whole "$MANY" dN "$DSTMCTL" -batch "$W/maps-many"
+	timed ip-metric "$MANY" tN ip -batch "$W/routes-many"
+	timed dstmctl-psid "$BIG" dM "$DSTMCTL" -batch "$W/maps-big"
+	# The plain lines, as a user would write them, in a scratch namespace.
+	run ip netns add scratch
+	NS+=(scratch)
+	run nsx scratch sh -c "ip link set lo up && ip addr add $TEP/128 dev lo nodad &&
+		ip link add ip6tnl1 type ip6tnl mode ipip6 external && ip link set ip6tnl1 up"
+	timed ip-plain "$PLAIN" scratch ip -batch "$W/routes-plain"
+	run ip netns del scratch
+	rm -f "$W"/maps-* "$W"/routes-*
+
+	n=$(nsx dM "$DSTMCTL" -j show dstm0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["map_count"])')
+	[ "$n" = "$BIG" ] || fail "dM holds $n mappings, not $BIG"
+	n=$(nsx tN ip route show dev ip6tnl1 | wc -l)
+	[ "$n" = "$MANY" ] || fail "tN holds $n routes, not $MANY"
+	say "tables: dM $BIG mappings, dN $MANY, tN $n routes"
+}
+
+# plan_line DIR SIZE VARIANT REP DUT MODE ARGS...
+plan_line() {
+	local dir=$1 size=$2 var=$3 rep=$4 d=$5 mode=$6 x pid cif
+	shift 6
+	x=${IDX[$d]}
+	pid=$SINK_PID
+	cif=s$x
+	if [ "$d" = null ]; then
+		pid=$NULL_PID
+		cif=i$x
+	fi
+	echo "$dir/$size/$var/$rep -i g$x --dmac $(mac "$x" 1) --mode $mode --len $size" \
+		"--warmup $WARMUP --time $TIME --cpu $CPU --count-pid $pid --count-if $cif $*"
+}
+
+plan() { # REP
+	local r=$1 s
+	for s in $SIZES; do
+		plan_line gen "$s" null "$r" null 6 --tep "$TEP"
+		plan_line both "$s" ipv6-fwd "$r" base 6
+		plan_line enc "$s" ipv4-fwd "$r" base 4
+		plan_line enc "$s" ip6tnl-1 "$r" t1 4
+		plan_line enc "$s" "ip6tnl-$MANY" "$r" tN 4 --maps "$MANY"
+		plan_line enc "$s" dstm-1 "$r" d1 4
+		plan_line enc "$s" "dstm-$MANY" "$r" dN 4 --maps "$MANY"
+		plan_line enc "$s" "dstm-$BIG" "$r" dM 4 --maps "$BIG" --psid-len 3
+		plan_line dec "$s" ip6tnl-1 "$r" t1 6 --tep "$TEP"
+		plan_line dec "$s" "ip6tnl-$MANY" "$r" tN 6 --tep "$TEP" --maps "$MANY"
+		plan_line dec "$s" dstm-1 "$r" d1 6 --tep "$TEP"
+		plan_line dec "$s" "dstm-$MANY" "$r" dN 6 --tep "$TEP" --maps "$MANY"
+		plan_line dec "$s" "dstm-$BIG" "$r" dM 6 --tep "$TEP" --maps "$BIG" --psid-len 3
+	done
+}
+
+# Nothing may have been dropped for a reason other than load.
+check_drops() {
+	local d out
+	for d in d1 dN dM; do
+		out=$(nsx "$d" "$DSTMCTL" -j show dstm0) || fail "dstmctl show ($d)"
+		python3 - "$d" "$out" <<-'EOF' || fail "$d: dstm dropped packets"
+		import json, sys
+		dev = json.loads(sys.argv[2])[0]
+		bad = {k: v for k, v in dev["drops"].items() if v and k != "not_ipv4"}
+		print("# %s: dstm0 rx %d tx %d packets, drops: %s" % (sys.argv[1],
+		      dev["stats"]["rx_packets"], dev["stats"]["tx_packets"], bad or "none"))
+		sys.exit(1 if bad else 0)
+		EOF
+	done
+	for d in t1 tN; do
+		nsx "$d" ip -s -s -j link show ip6tnl1 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)[0]["stats64"]
+print("# %s: ip6tnl1 rx %d tx %d packets, rx errors %d dropped %d, tx errors %d dropped %d carrier %d" % (
+    sys.argv[1], s["rx"]["packets"], s["tx"]["packets"], s["rx"]["errors"], s["rx"]["dropped"],
+    s["tx"]["errors"], s["tx"]["dropped"], s["tx"]["carrier_errors"]))' "$d"
+	done
+}
+
+main() {
+	local t r start=$SECONDS
+	say "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)," \
+		"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	echo "KERNEL $(uname -r)"
+	modprobe dstm || fail "modprobe dstm"
+	modprobe ip6_tunnel || fail "modprobe ip6_tunnel"
+	t=$(now)
+	topology
+	say "topology: $(elapsed "$t") s"
+	t=$(now)
+	load_tables
+	say "tables: $(elapsed "$t") s"
+	# Rounds of every variant in turn: at least MIN_REPS, then more while
+	# the next round fits in the time budget (a busy host gets fewer).
+	r=0
+	while :; do
+		r=$((r + 1))
+		t=$SECONDS
+		plan "$r" >"$W/plan"
+		nsx gen "$TX" plan "$W/plan" || fail "generator"
+		say "round $r: $((SECONDS - t)) s"
+		[ "$r" -lt "$MIN_REPS" ] && continue
+		[ "$r" -lt "$MAX_REPS" ] || break
+		[ $((SECONDS - start + (SECONDS - t))) -le "$BUDGET" ] || break
+	done
+	check_drops
+}
+
+main "$@"
