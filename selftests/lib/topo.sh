@@ -82,8 +82,10 @@ check() {
 	local desc=$1 rc t=$SECONDS
 	shift
 	T_N=$((T_N + 1))
+	T_CURRENT=$desc
 	"$@" >"$TMPD/check.out" 2>&1
 	rc=$?
+	T_CURRENT=
 	cp "$TMPD/check.out" "$TMPD/last.out"
 	[ -z "${DSTM_TEST_TIMING:-}" ] || desc+=" # $((SECONDS - t))s"
 	if [ "$rc" = 0 ]; then
@@ -130,6 +132,11 @@ contains() { # FILE-or-- REGEX: grep -E, showing the text on failure
 
 topo_cleanup() {
 	local pid ns
+	if [ -n "${T_CURRENT:-}" ]; then
+		echo "not ok $T_N - $T_CURRENT"
+		echo "# BAIL OUT: the script died in this check:"
+		sed 's/^/#   /' "$TMPD/check.out" | tail -n 30
+	fi
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -256,13 +263,19 @@ topo_modprobe() {
 # ----------------------------------------------------------------- devices
 
 # tep_setup NS LOCAL6: the TEP device, pool routed to it, forwarding on.
+# Hairpinned packets leave by the device they came in on, and with
+# shared_media on (the default) the kernel would answer each with an ICMP
+# redirect, meaningless to hosts behind a tunnel: a TEP turns them off (as
+# routers usually do; all.send_redirects=1 would win over the device's 0).
 tep_setup() {
 	local ns=$1 local6=$2
 	ns_router "$ns"
+	nsx "$ns" sysctl -qw net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.default.send_redirects=0
 	ip -n "$ns" link add dstm0 type dstm || return 1
 	ctl "$ns" set dstm0 mode tep local "$local6" || return 1
 	nsip "$ns" <<-EOF
-		addr add $local6/128 dev lo
+		addr replace $local6/128 dev lo
 		link set dstm0 up
 		route add $POOL dev dstm0
 	EOF
