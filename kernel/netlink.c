@@ -18,7 +18,11 @@ enum dstm_mcgrp {
 };
 
 static const struct genl_multicast_group dstm_mcgrps[] = {
-	[DSTM_MCGRP_EVENTS_ID] = { .name = DSTM_MCGRP_EVENTS },
+	/* Events name the hosts using the tunnel: admins only. */
+	[DSTM_MCGRP_EVENTS_ID] = {
+		.name = DSTM_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 #define DSTM_POLICY_DEV \
@@ -27,6 +31,12 @@ static const struct genl_multicast_group dstm_mcgrps[] = {
 
 static const struct nla_policy dstm_dev_policy[DSTM_A_MAX + 1] = {
 	DSTM_POLICY_DEV,
+};
+
+/* Wider than a policy's 16-bit inline range (not const: 6.1 wants it so). */
+static struct netlink_range_validation dstm_queue_ms_range = {
+	.min = 1,
+	.max = DSTM_MAX_QUEUE_MS,
 };
 
 static const struct nla_policy dstm_set_policy[DSTM_A_MAX + 1] = {
@@ -40,7 +50,8 @@ static const struct nla_policy dstm_set_policy[DSTM_A_MAX + 1] = {
 	[DSTM_A_PSID] = { .type = NLA_U16 },
 	[DSTM_A_HOPLIMIT] = NLA_POLICY_MIN(NLA_U8, 1),
 	[DSTM_A_QUEUE_LEN] = NLA_POLICY_MAX(NLA_U32, DSTM_MAX_QUEUE_LEN),
-	[DSTM_A_QUEUE_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, DSTM_MAX_QUEUE_MS),
+	[DSTM_A_QUEUE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						&dstm_queue_ms_range),
 };
 
 static const struct nla_policy dstm_map_new_policy[DSTM_MAP_A_MAX + 1] = {
@@ -60,6 +71,7 @@ static const struct nla_policy dstm_map_key_policy[DSTM_MAP_A_MAX + 1] = {
 static const struct nla_policy dstm_map_new_top_policy[DSTM_A_MAX + 1] = {
 	DSTM_POLICY_DEV,
 	[DSTM_A_MAP] = NLA_POLICY_NESTED(dstm_map_new_policy),
+	[DSTM_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy dstm_map_key_top_policy[DSTM_A_MAX + 1] = {
@@ -377,6 +389,13 @@ static int dstm_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(extack, attrs[DSTM_A_PSID] ?:
 				    attrs[DSTM_A_PSID_LEN],
 				    "PSID does not fit in PSID length bits");
+		err = -ERANGE;
+		goto out;
+	}
+	if (!want.psid_len && want.psid_offset) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[DSTM_A_PSID_OFFSET] ?:
+				    attrs[DSTM_A_PSID_LEN],
+				    "PSID offset needs a PSID length");
 		goto out;
 	}
 	if (want.mode == DSTM_MODE_TEP && attrs[DSTM_A_ADDR]) {
@@ -385,25 +404,35 @@ static int dstm_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
+	/* A TEP has no address of its own: do not keep a stale lease. */
+	if (want.mode == DSTM_MODE_TEP)
+		want.addr = 0;
+
 	err = dstm_device_set(priv, &want, extack);
 out:
 	dev_put(priv->dev);
 	return err;
 }
 
+static u8 dstm_nl_mode(struct dstm_dev *priv)
+{
+	u8 mode;
+
+	rcu_read_lock();
+	mode = rcu_dereference(priv->cfg)->mode;
+	rcu_read_unlock();
+	return mode;
+}
+
 /* The TEP device a mapping command names. */
 static struct dstm_dev *dstm_nl_map_dev(struct genl_info *info)
 {
 	struct dstm_dev *priv;
-	u8 mode;
 
 	priv = dstm_device_get(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(priv))
 		return priv;
-	rcu_read_lock();
-	mode = rcu_dereference(priv->cfg)->mode;
-	rcu_read_unlock();
-	if (mode != DSTM_MODE_TEP) {
+	if (dstm_nl_mode(priv) != DSTM_MODE_TEP) {
 		NL_SET_ERR_MSG(info->extack,
 			       "mappings exist only on a TEP: device is in client mode");
 		dev_put(priv->dev);
@@ -497,7 +526,7 @@ static int dstm_nl_map_params(struct genl_info *info,
 
 static int dstm_nl_map_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	bool replace = nla_get_flag(info->attrs[DSTM_A_REPLACE]);
 	struct dstm_map_params p;
 	struct dstm_dev *priv;
 	int err;
@@ -608,6 +637,12 @@ static int dstm_nl_map_get_dumpit(struct sk_buff *skb,
 	priv = dstm_device_get(sock_net(skb->sk), attrs, cb->extack);
 	if (IS_ERR(priv))
 		return PTR_ERR(priv);
+	if (!cb->args[0] && dstm_nl_mode(priv) != DSTM_MODE_TEP) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "mappings exist only on a TEP: device is in client mode");
+		dev_put(priv->dev);
+		return -EOPNOTSUPP;
+	}
 	t = &priv->table;
 
 	mutex_lock(&priv->lock);

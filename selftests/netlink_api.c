@@ -785,13 +785,21 @@ struct mspec {
 #define MSPEC(...) ((struct mspec){ .off = -1, .len = -1, .psid = -1, \
 				    .lifetime = -1, __VA_ARGS__ })
 
+/*
+ * Not a netlink flag: asks req_map() and map_add_bulk() for the
+ * DSTM_A_REPLACE attribute (generic netlink rejects NLM_F_REPLACE).
+ */
+#define MAP_REPLACE	0x10000
+
 static struct req *req_map(struct nlc *c, uint8_t cmd, int flags, int ifindex,
 			   struct mspec s)
 {
-	struct req *r = req_new(c, cmd, flags);
+	struct req *r = req_new(c, cmd, flags & ~MAP_REPLACE);
 
 	if (ifindex)
 		req_dev(r, ifindex);
+	if (flags & MAP_REPLACE)
+		req_put(r, DSTM_A_REPLACE, 0, NULL);
 	req_nest(r, NLA_F_NESTED);
 	if (s.ipv4)
 		req_ip4(r, DSTM_MAP_A_IPV4, s.ipv4);
@@ -963,7 +971,7 @@ static size_t put_raw(char *buf, size_t off, int type, const void *data,
  * @batch requests go in one send(), and only the last of them asks for an
  * ack (the kernel handles a send()'s messages in order, and reports every
  * failure whether asked or not).  Returns the number of failed requests;
- * the first failure is in @fail.  @cmd_flags: e.g. NLM_F_REPLACE.
+ * the first failure is in @fail.  @cmd_flags: e.g. MAP_REPLACE.
  */
 static long map_add_bulk(struct nlc *c, int ifindex, gen_fn gen,
 			 uint32_t first, uint32_t n, int batch, int cmd,
@@ -991,7 +999,8 @@ static long map_add_bulk(struct nlc *c, int ifindex, gen_fn gen,
 
 			gen(first + i + k, &m);
 			nlh->nlmsg_type = (uint16_t)c->family;
-			nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | cmd_flags |
+			nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST |
+					   (cmd_flags & ~MAP_REPLACE) |
 					   (k == cnt - 1 ? NLM_F_ACK : 0));
 			nlh->nlmsg_seq = ++c->seq;
 			nlh->nlmsg_pid = 0;
@@ -1000,6 +1009,9 @@ static long map_add_bulk(struct nlc *c, int ifindex, gen_fn gen,
 			g->reserved = 0;
 			off = NLMSG_HDRLEN + GENL_HDRLEN;
 			off = put_raw((char *)nlh, off, DSTM_A_IFINDEX, &ifi, 4);
+			if (cmd_flags & MAP_REPLACE)
+				off = put_raw((char *)nlh, off, DSTM_A_REPLACE,
+					      NULL, 0);
 			nest = off;
 			off = put_raw((char *)nlh, off, DSTM_A_MAP | NLA_F_NESTED,
 				      NULL, 0);
@@ -2178,17 +2190,29 @@ TEST_F(tep, map_new_exists)
 	ASSERT_REJECTED(res, EEXIST, MSG_EXISTS, 0);
 }
 
-/* "NLM_F_EXCL is implied": saying it is allowed and changes nothing. */
-TEST_F(tep, map_new_excl_flag)
+/*
+ * A new generic netlink family takes no NLM_F_REPLACE/CREATE/EXCL: the
+ * meaning lives in DSTM_A_REPLACE, and the old flags are refused outright
+ * rather than silently ignored.
+ */
+TEST_F(tep, map_new_rejects_nlm_flags)
 {
+	static const int flags[] = { NLM_F_EXCL | NLM_F_CREATE, NLM_F_EXCL,
+				     NLM_F_REPLACE };
 	struct res res;
+	size_t i;
 
-	map_new(self->c, self->ifindex, MSPEC(.ipv4 = V4, .ipv6 = V6),
-		NLM_F_EXCL | NLM_F_CREATE, &res);
-	ASSERT_EQ(0, res.err) TH_LOG("MAP_NEW + NLM_F_EXCL|NLM_F_CREATE: errno %d \"%s\"",
-				     -res.err, res.msg);
-	map_new(self->c, self->ifindex, MSPEC(.ipv4 = V4, .ipv6 = V6),
-		NLM_F_EXCL, &res);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		map_new(self->c, self->ifindex, MSPEC(.ipv4 = V4, .ipv6 = V6),
+			flags[i], &res);
+		ASSERT_EQ(-EINVAL, res.err) TH_LOG("flags %#x: errno %d \"%s\"",
+						   flags[i], -res.err, res.msg);
+		ASSERT_NE(NULL, strstr(res.msg, "nlmsg_flags"))
+			TH_LOG("extack \"%s\"", res.msg);
+	}
+	ASSERT_EQ(0, map_new(self->c, self->ifindex,
+			     MSPEC(.ipv4 = V4, .ipv6 = V6), 0, NULL));
+	map_new(self->c, self->ifindex, MSPEC(.ipv4 = V4, .ipv6 = V6), 0, &res);
 	ASSERT_REJECTED(res, EEXIST, MSG_EXISTS, 0);
 }
 
@@ -2250,11 +2274,11 @@ TEST_F(tep, map_replace_geometry_conflict)
 				   .len = 4, .psid = 1), 0, NULL));
 	map_new(self->c, self->ifindex,
 		MSPEC(.ipv4 = "198.51.100.8", .ipv6 = "2001:db8:1::9",
-		      .len = 5, .psid = 1), NLM_F_REPLACE, &res);
+		      .len = 5, .psid = 1), MAP_REPLACE, &res);
 	ASSERT_REJECTED(res, EEXIST, MSG_GEOMETRY, 0);
 	map_new(self->c, self->ifindex,
 		MSPEC(.ipv4 = "198.51.100.8", .ipv6 = "2001:db8:1::9"),
-		NLM_F_REPLACE, &res);
+		MAP_REPLACE, &res);
 	ASSERT_REJECTED(res, EEXIST, MSG_GEOMETRY, 0);
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.8", 1, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.8", "2001:db8:1::8",
@@ -2262,7 +2286,7 @@ TEST_F(tep, map_replace_geometry_conflict)
 }
 
 /*
- * NLM_F_REPLACE renews a mapping: new lifetime, new IPv6 address; the
+ * DSTM_A_REPLACE renews a mapping: new lifetime, new IPv6 address; the
  * counters are kept.  Traffic makes the counters non-zero first: the TEP
  * encapsulates a UDP packet for the mapping towards a dummy underlay.
  */
@@ -2300,8 +2324,8 @@ TEST_F(tep, map_replace_renews)
 	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &g0));
 	map_new(self->c, self->ifindex,
 		MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8",
-		      .lifetime = 300), NLM_F_REPLACE, &res);
-	ASSERT_EQ(0, res.err) TH_LOG("MAP_NEW + NLM_F_REPLACE: errno %d, \"%s\"",
+		      .lifetime = 300), MAP_REPLACE, &res);
+	ASSERT_EQ(0, res.err) TH_LOG("MAP_NEW + DSTM_A_REPLACE: errno %d, \"%s\"",
 				     -res.err, res.msg);
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.7", "2001:db8::8",
@@ -2316,13 +2340,13 @@ TEST_F(tep, map_replace_renews)
 	/* renew the lifetime only, then make it permanent */
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8",
-				   .lifetime = 50), NLM_F_REPLACE, NULL));
+				   .lifetime = 50), MAP_REPLACE, NULL));
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.7", "2001:db8::8",
 		  0, 0, 0, 50);
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8"),
-			     NLM_F_REPLACE, NULL));
+			     MAP_REPLACE, NULL));
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.7", "2001:db8::8",
 		  0, 0, 0, 0);
@@ -2335,7 +2359,7 @@ TEST_F(tep, map_replace_renews)
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = "198.51.100.9", .ipv6 = "2001:db8::a",
 				   .len = 4, .psid = 2, .lifetime = 7),
-			     NLM_F_REPLACE, NULL));
+			     MAP_REPLACE, NULL));
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.9", 2, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.9", "2001:db8::a",
 		  6, 4, 2, 7);
@@ -2809,8 +2833,8 @@ TEST_F(tep, events_renewal)
 	ASSERT_EQ(1, ev_next(ev, &e, 5000));
 	map_new(self->c, self->ifindex,
 		MSPEC(.ipv4 = V4, .ipv6 = "2001:db8:1::8", .lifetime = 90),
-		NLM_F_REPLACE, &res);
-	ASSERT_EQ(0, res.err) TH_LOG("MAP_NEW + NLM_F_REPLACE: errno %d \"%s\"",
+		MAP_REPLACE, &res);
+	ASSERT_EQ(0, res.err) TH_LOG("MAP_NEW + DSTM_A_REPLACE: errno %d \"%s\"",
 				     -res.err, res.msg);
 	ASSERT_EQ(1, ev_next(ev, &e, 5000)) TH_LOG("no event for a renewal");
 	check_event(_metadata, &e, DSTM_CMD_MAP_NEW, self->ifindex, V4,
@@ -2869,7 +2893,7 @@ TEST_F(tep, events_renewal_defers_expiry)
 	t1 = now();
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = V4, .ipv6 = V6, .lifetime = 2),
-			     NLM_F_REPLACE, NULL));
+			     MAP_REPLACE, NULL));
 	ASSERT_EQ(1, ev_next(ev, &e, 5000));
 	ASSERT_EQ(DSTM_CMD_MAP_NEW, e.cmd);
 	ASSERT_EQ(1, ev_next(ev, &e, 10000));

@@ -12,7 +12,6 @@
 struct tep_local {
 	struct tep tep;
 	struct dstm_sock *sk;
-	bool no_replace;	/* the kernel refused NLM_F_REPLACE */
 };
 
 #define LOCAL(t) ((struct tep_local *)(t))
@@ -33,29 +32,10 @@ static int local_set(struct tep *t, const char *dev, const struct tep_map *m)
 		map.present |= DSTM_BIT(DSTM_MAP_A_PSID) |
 			       DSTM_BIT(DSTM_MAP_A_PSID_LEN) |
 			       DSTM_BIT(DSTM_MAP_A_PSID_OFFSET);
-	/*
-	 * A renewal replaces the mapping in place (NLM_F_REPLACE).  Kernels
-	 * whose generic netlink refuses that flag for our family (6.1 with
-	 * strict validation: "ambiguous or reserved bits set in
-	 * nlmsg_flags") get add, and on EEXIST delete + add: a gap of one
-	 * netlink round trip instead of a refused renewal.
+	/* Grant and renewal alike: create, or update in place (the
+	 * DSTM_A_REPLACE flag), keeping the mapping's counters.
 	 */
-	if (!LOCAL(t)->no_replace) {
-		int r = dstm_map_new(LOCAL(t)->sk, dev, &map, true);
-
-		if (r != -EINVAL || !dstm_errmsg(LOCAL(t)->sk) ||
-		    !strstr(dstm_errmsg(LOCAL(t)->sk), "nlmsg_flags"))
-			return r;
-		LOCAL(t)->no_replace = true;
-	}
-	int r = dstm_map_new(LOCAL(t)->sk, dev, &map, false);
-
-	if (r == -EEXIST) {
-		r = dstm_map_del(LOCAL(t)->sk, dev, map.ipv4, map.psid);
-		if (!r || r == -ENOENT)
-			r = dstm_map_new(LOCAL(t)->sk, dev, &map, false);
-	}
-	return r;
+	return dstm_map_new(LOCAL(t)->sk, dev, &map, true);
 }
 
 static int local_del(struct tep *t, const char *dev, uint32_t ipv4,

@@ -238,10 +238,11 @@ int dstm_batch_map_new(struct dstm_batch *b, const char *ifname,
 		return b->err;
 	m.present |= DSTM_BIT(DSTM_MAP_A_IPV6);
 	msg = dstm_msg_new(b->sk, DSTM_CMD_MAP_NEW,
-			   replace ? NLM_F_REPLACE : 0, ifname);
+			   0, ifname);
 	if (!msg)
 		return -ENOMEM;
-	if (dstm_put_map(msg, &m) < 0) {
+	if (dstm_put_map(msg, &m) < 0 ||
+	    (replace && nla_put_flag(msg, DSTM_A_REPLACE) < 0)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

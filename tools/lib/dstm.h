@@ -111,7 +111,8 @@ int dstm_dev_set(struct dstm_sock *sk, const char *ifname,
 /*
  * Mappings.  dstm_map_new() sends IPV4, IPV6 and whichever of PSID,
  * PSID_LEN, PSID_OFFSET and LIFETIME are present; replace sets
- * NLM_F_REPLACE (renewal).  dstm_map_dump() calls cb for every mapping of
+ * DSTM_A_REPLACE (create or renew).  dstm_map_dump() calls cb for every
+ * mapping of
  * one consistent snapshot of the table: a dump the kernel flags
  * NLM_F_DUMP_INTR is restarted transparently, up to DSTM_DUMP_RETRIES
  * times (then -EAGAIN).  It returns the number of mappings.

@@ -83,10 +83,11 @@ int dstm_map_new(struct dstm_sock *sk, const char *ifname,
 
 	m.present |= DSTM_BIT(DSTM_MAP_A_IPV6);
 	msg = dstm_msg_new(sk, DSTM_CMD_MAP_NEW,
-			   NLM_F_ACK | (replace ? NLM_F_REPLACE : 0), ifname);
+			   NLM_F_ACK, ifname);
 	if (!msg)
 		return -ENOMEM;
-	if (dstm_put_map(msg, &m) < 0) {
+	if (dstm_put_map(msg, &m) < 0 ||
+	    (replace && nla_put_flag(msg, DSTM_A_REPLACE) < 0)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -62,10 +62,13 @@
  *                     0.0.0.0 removes the client's address (lease gone).
  *                     The whole request is checked before anything changes.
  *   DSTM_CMD_MAP_NEW  DSTM_A_MAP nest: IPV4, IPV6, optional PSID, PSID_LEN,
- *                     PSID_OFFSET, LIFETIME.  Adds a mapping; NLM_F_REPLACE
- *                     updates the IPv6 address and lifetime of an existing
- *                     one (a renewal), NLM_F_EXCL is implied otherwise.
- *                     TEP mode only.
+ *                     PSID_OFFSET, LIFETIME.  Adds a mapping, or fails with
+ *                     EEXIST if its key exists.  With the DSTM_A_REPLACE
+ *                     flag it adds the mapping or, if the key exists,
+ *                     updates its IPv6 address and restarts its lifetime
+ *                     (a lease renewal), keeping its counters.  (Generic
+ *                     netlink accepts no NLM_F_REPLACE/CREATE/EXCL on new
+ *                     families, hence the attribute.)  TEP mode only.
  *   DSTM_CMD_MAP_DEL  DSTM_A_MAP nest: IPV4 and PSID (default 0).
  *   DSTM_CMD_MAP_GET  do: DSTM_A_MAP nest with IPV4 and PSID; reply carries
  *                     the mapping.  dump: every mapping of the device; the
@@ -136,6 +139,7 @@ enum dstm_attr {
 	DSTM_A_DROPS,		/* nest, enum dstm_drop_attr */
 	DSTM_A_MAP,		/* nest, enum dstm_map_attr */
 	DSTM_A_DST,		/* be32: destination that needed an address */
+	DSTM_A_REPLACE,		/* flag: MAP_NEW may update an existing mapping */
 	__DSTM_A_MAX
 };
 
