@@ -11,7 +11,7 @@
  * and the exchange latency (p50/p99).  Works against dstmd and against
  * ISC Kea's dhcp4o6 pair (which answers on port 546: use -b 546).
  *
- *   dstmd-load [-s ADDR] [-p PORT] [-b PORT] [-n N] [-r RATE] [-w WINDOW]
+ *   dstmd-load [-s ADDR[%IFACE]] [-p PORT] [-b PORT] [-n N] [-r RATE] [-w WINDOW]
  *              [-t MS] [-R RETRIES] [--seed S] [--renew] [--release]
  *              [--expect-br ADDR] [--ack-log FILE] [--key NAME:HEX]
  *              [--fqdn] [--only-renew ADDR | --only-release ADDR] [-v] [-j]
@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,10 +401,17 @@ int main(int argc, char **argv)
 	if (!o.n || o.n > 0xfffff || !o.window || o.timeout_ms <= 0 ||
 	    !port || port > 65535 || bport > 65535)
 		usage();
-	o.srv.sin6_family = AF_INET6;
-	o.srv.sin6_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET6, server, &o.srv.sin6_addr) != 1)
-		usage();
+	{
+		/* ADDR or ADDR%IFACE (ff02::1:2%eth0: the multicast group) */
+		struct addrinfo hints = { .ai_family = AF_INET6,
+					  .ai_flags = AI_NUMERICHOST }, *ai;
+
+		if (getaddrinfo(server, NULL, &hints, &ai) || !ai)
+			usage();
+		memcpy(&o.srv, ai->ai_addr, sizeof(o.srv));
+		freeaddrinfo(ai);
+		o.srv.sin6_port = htons((uint16_t)port);
+	}
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	local.sin6_port = htons((uint16_t)bport);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local))) {
