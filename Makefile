@@ -44,7 +44,7 @@ deps:
 
 check: deps
 	$(MAKE) all
-	bash selftests/run.sh
+	bash scripts/check.sh
 
 demo: deps
 	$(MAKE) all
