@@ -29,7 +29,7 @@ SRC
 fi
 
 STAMP=/var/lib/dstm-deps.stamp
-WANT_REV=3
+WANT_REV=4
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_REV" ] && [ "${DSTM_DEPS_FORCE:-0}" = 0 ]; then
 	exit 0
 fi
@@ -60,6 +60,7 @@ apt-get install -y -q --no-install-recommends \
 	sparse perl python3 \
 	tcpdump socat netcat-openbsd iputils-ping procps ethtool iperf3 \
 	clang llvm libclang-rt-14-dev \
+	kea-dhcp4-server kea-dhcp6-server \
 	"$K61_IMG" "$K61_HDR" linux-source-6.1
 
 apt-get install -y -q --no-install-recommends -t bookworm-backports \
