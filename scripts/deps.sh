@@ -66,4 +66,10 @@ apt-get install -y -q --no-install-recommends \
 apt-get install -y -q --no-install-recommends -t bookworm-backports \
 	"$K612_IMG" "$K612_HDR" iproute2 ${SRC612:-linux-source-6.12}
 
+# Kea is only run by the dstmd tests, in their own namespaces: never as
+# the system's DHCP service.
+if command -v systemctl >/dev/null; then
+	systemctl disable --now kea-dhcp4-server kea-dhcp6-server >/dev/null 2>&1 || true
+fi
+
 echo "$WANT_REV" > "$STAMP"
