@@ -111,6 +111,28 @@ out=$("$D/dstmd" -c "$W/bad.conf" 2>&1); rc=$?
 check "bad config refused ($out)" [ $rc = 1 ]
 check "error names file:line" grep -q "bad.conf:2: bad port '0'" <<<"$out"
 
+# Type=notify: READY=1 on $NOTIFY_SOCKET once serving, STOPPING=1 at the end
+conf ""
+rm -f "$W"/leases.db*
+python3 - "$W/notify.sock" >"$W/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+for _ in range(2):
+    try:
+        print(s.recv(512).decode().replace("\n", " "), flush=True)
+    except socket.timeout:
+        break
+PY
+NP=$!
+for _ in $(seq 100); do [ -S "$W/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET=$W/notify.sock start
+stop
+wait $NP
+check "sd_notify READY=1 ($(head -1 "$W/notify.out"))" grep -q "^READY=1 STATUS=serving" "$W/notify.out"
+check "sd_notify STOPPING=1" grep -q "^STOPPING=1" "$W/notify.out"
+
 # kill -9 durability
 conf ""
 sed -i 's|^range = .*|prefix = 10.8.0.0/18|' "$W/d.conf"
