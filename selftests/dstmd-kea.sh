@@ -30,9 +30,10 @@ dk_topo() {
 		addr add 2001:db8:4::2/64 dev c0 nodad
 	EOF
 	# the link-local addresses must finish DAD before clients use them
-	for _ in $(seq 50); do
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
 		ip -n "$DK_CL" -6 addr show dev c0 | grep -q tentative || return 0
-		sleep 0.1
+		sleep 0.2
 	done
 }
 
@@ -86,11 +87,12 @@ dk_kea_start() {
 	DK_KEA_PIDS="$DK_KEA_PIDS $!"
 	# Started = both have logged their last start-up line (the logs are
 	# at WARN: per-lease INFO lines would slow Kea down in the bench).
-	for _ in $(seq 600); do	# slow under TCG: C++, hooks, log4cplus
+	local end=$((SECONDS + 180))	# slow under TCG: C++, hooks, log4cplus
+	while [ "$SECONDS" -lt "$end" ]; do
 		grep -q MULTI_THREADING_INFO "$d/kea-dhcp6.log" 2>/dev/null &&
 			grep -q MULTI_THREADING_INFO "$d/kea-dhcp4.log" 2>/dev/null &&
 			return 0
-		sleep 0.1
+		sleep 0.5
 	done
 	echo "kea did not start:"; tail -n 3 "$d"/kea-dhcp*.out
 	return 1
@@ -124,9 +126,10 @@ dk_dstmd_start() {
 	rm -f "$d"/dstmd.db*
 	ip netns exec "$DK_SRV" "$bin" -c "$d/dstmd.conf" >"$d/dstmd.log" 2>&1 &
 	DK_DSTMD_PID=$!
-	for _ in $(seq 100); do
+	local end=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$end" ]; do
 		grep -q serving "$d/dstmd.log" 2>/dev/null && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	cat "$d/dstmd.log"
 	return 1
