@@ -56,6 +56,8 @@ lint:
 bench: deps
 	$(MAKE) all
 	bash selftests/bench.sh
+	@mkdir -p build/bench
+	bash selftests/bench_dstmd.sh -o build/bench/dstmd.md
 
 install:
 	$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(TOP) modules
