@@ -38,6 +38,7 @@ int cmd_show(struct ctx *ctx, int argc, char **argv);
 int cmd_set(struct ctx *ctx, int argc, char **argv);
 int cmd_map(struct ctx *ctx, int argc, char **argv);
 int cmd_monitor(struct ctx *ctx, int argc, char **argv);
+int cmd_client(struct ctx *ctx, int argc, char **argv);
 int cmd_help(struct ctx *ctx, int argc, char **argv);
 int run_batch(struct ctx *ctx, const char *file);
 

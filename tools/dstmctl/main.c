@@ -10,6 +10,7 @@ static const struct cmd commands[] = {
 	{ "set",	cmd_set },
 	{ "map",	cmd_map },
 	{ "monitor",	cmd_monitor },
+	{ "client",	cmd_client },
 	{ "help",	cmd_help },
 };
 
@@ -32,6 +33,8 @@ void print_usage(FILE *f)
 "  map get DEV ipv4 IPV4 [psid P]\n"
 "  map flush DEV\n"
 "  monitor [DEV]                    print events as they come\n"
+"  client DEV [server IPV6] [key KEYID SECRET-FILE] [fqdn NAME] [...]\n"
+"                                   the DSTM host agent (see dstmctl(8))\n"
 "  help\n"
 "\n"
 "Options:\n"
@@ -59,7 +62,7 @@ int run_command(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[0], commands[i].name))
 			return commands[i].run(ctx, argc - 1, argv + 1);
-	return usage_error(ctx, "unknown command '%s' (expected show, set, map, monitor or help)",
+	return usage_error(ctx, "unknown command '%s' (expected show, set, map, monitor, client or help)",
 			   argv[0]);
 }
 
