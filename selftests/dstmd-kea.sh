@@ -101,8 +101,8 @@ dk_kea_start() {
 dk_kea_stop() {
 	local p
 	# shellcheck disable=SC2086
-	for p in $DK_KEA_PIDS; do kill "$p" 2>/dev/null; done
-	for p in $DK_KEA_PIDS; do wait "$p" 2>/dev/null; done
+	for p in ${DK_KEA_PIDS:-}; do kill "$p" 2>/dev/null; done
+	for p in ${DK_KEA_PIDS:-}; do wait "$p" 2>/dev/null; done
 	DK_KEA_PIDS=
 	return 0
 }

@@ -24,7 +24,7 @@
 #include "state.h"
 #include "store.h"
 
-#define BATCH		64
+#define BATCH		256
 #define PKT_MAX		4096
 #define RL_BUCKETS	4096
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* SQLite lease store: see store.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -46,7 +47,73 @@ struct store {
 	sqlite3_stmt *st[ST_MAX];
 	bool in_txn;
 	int lock_fd;
+	/*
+	 * WAL checkpoints copy pages back into the database and fsync it:
+	 * tens of ms on a busy disk.  They run in a thread on a connection
+	 * of their own, so they never hold up the answers (a PASSIVE
+	 * checkpoint does not block the writer).
+	 */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ckpt_running, ckpt_want, ckpt_stop;
 };
+
+static void *ckpt_thread(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->ckpt_want && !s->ckpt_stop)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->ckpt_stop)
+			break;
+		s->ckpt_want = false;
+		pthread_mutex_unlock(&s->lock);
+		sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL,
+					  SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void ckpt_start(struct store *s, const char *path, bool sync_full)
+{
+	char pragma[64];
+
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_FULLMUTEX, NULL)) {
+		sqlite3_close(s->ckpt_db);
+		s->ckpt_db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, 50);
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s;",
+		 sync_full ? "FULL" : "NORMAL");
+	sqlite3_exec(s->ckpt_db, pragma, NULL, NULL, NULL);
+	if (!pthread_create(&s->ckpt, NULL, ckpt_thread, s))
+		s->ckpt_running = true;
+}
+
+static void ckpt_stop(struct store *s)
+{
+	if (s->ckpt_running) {
+		pthread_mutex_lock(&s->lock);
+		s->ckpt_stop = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->ckpt, NULL);
+		s->ckpt_running = false;
+	}
+	if (s->ckpt_db)
+		sqlite3_close(s->ckpt_db);
+	s->ckpt_db = NULL;
+}
 
 const char *store_errmsg(const struct store *s)
 {
@@ -121,6 +188,8 @@ int store_open(struct store **sp, const char *path, bool sync_full,
 			goto err_db;
 		}
 	}
+	if (!readonly)
+		ckpt_start(s, path, sync_full);
 	*sp = s;
 	return 0;
 
@@ -142,6 +211,7 @@ void store_close(struct store *s)
 
 	if (!s)
 		return;
+	ckpt_stop(s);
 	if (s->in_txn)
 		store_rollback(s);
 	for (i = 0; i < ST_MAX; i++)
@@ -158,8 +228,15 @@ void store_close(struct store *s)
  */
 void store_checkpoint(struct store *s)
 {
-	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-				  NULL, NULL);
+	if (!s->ckpt_running) {
+		sqlite3_wal_checkpoint_v2(s->db, NULL,
+					  SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->ckpt_want = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int store_begin(struct store *s)
