@@ -39,7 +39,7 @@ enum { ST_IDLE, ST_INFO, ST_DISCOVER, ST_REQUEST, ST_RENEW, ST_DONE, ST_FAILED }
 struct cl {
 	struct d4o6_client c;
 	uint8_t duid[14];
-	uint8_t state, tries;
+	uint8_t state, tries, naks;
 	int64_t start_ns, sent_ns;
 	int64_t lat_ns;
 	uint32_t xid;
@@ -221,8 +221,16 @@ static void on_v4(struct cl *c, const struct d4_msg *a)
 	case ST_REQUEST:
 	case ST_RENEW:
 		if (a->type == D4_NAK) {
+			/* RFC 2131 4.4: back to INIT, a few times at most
+			 * (e.g. our offer went to another client while the
+			 * server restarted). */
 			n_nak++;
-			return bad(c, "NAK");
+			if (++c->naks > 3)
+				return bad(c, "NAK after NAK");
+			c->state = ST_DISCOVER;
+			c->tries = 0;
+			send_msg(c);
+			return;
 		}
 		if (a->type != D4_ACK)
 			return bad(c, "answer to REQUEST is no ACK");

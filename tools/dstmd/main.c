@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,18 @@ static int serve(struct dstmd_config *cfg, bool debug)
 	struct store *store = NULL;
 	struct tep *tep;
 	struct dstmd d;
+	sigset_t mask;
 	char e[512];
 	int fd, ret = 1;
 
+	/* Signals wait for the event loop's signalfd from the start: a
+	 * SIGTERM during start-up must still stop the server cleanly. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_open(cfg->log, debug);
 	if (mkdir_parent(cfg->lease_db)) {
 		err("cannot create the directory of %s: %m", cfg->lease_db);
