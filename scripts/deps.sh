@@ -29,7 +29,7 @@ SRC
 fi
 
 STAMP=/var/lib/dstm-deps.stamp
-WANT_REV=4
+WANT_REV=5
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_REV" ] && [ "${DSTM_DEPS_FORCE:-0}" = 0 ]; then
 	exit 0
 fi
@@ -57,7 +57,7 @@ apt-get install -y -q --no-install-recommends \
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
 	libsqlite3-dev libssl-dev libinih-dev libldns-dev \
 	qemu-system-x86 busybox-static \
-	sparse perl python3 \
+	sparse perl python3 python3-yaml python3-jsonschema jq \
 	tcpdump socat netcat-openbsd iputils-ping procps ethtool iperf3 \
 	clang llvm libclang-rt-14-dev \
 	kea-dhcp4-server kea-dhcp6-server \
