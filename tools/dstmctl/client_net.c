@@ -178,15 +178,16 @@ static int dev_set(struct agent *ag, const struct ag_lease *l)
 	const char *msg;
 	int ret;
 
+	/* All three port set attributes, always: the kernel refuses an
+	 * offset left behind without a length. */
 	d.present = DSTM_BIT(DSTM_A_ADDR) | DSTM_BIT(DSTM_A_PSID_LEN) |
-		    DSTM_BIT(DSTM_A_PSID);
+		    DSTM_BIT(DSTM_A_PSID) | DSTM_BIT(DSTM_A_PSID_OFFSET);
 	if (l) {
 		d.present |= DSTM_BIT(DSTM_A_TEP) | DSTM_BIT(DSTM_A_LOCAL);
 		d.tep = l->tep;
 		d.local = ag->src;
 		d.addr = l->addr;
 		if (l->has_pp && l->psid_len) {
-			d.present |= DSTM_BIT(DSTM_A_PSID_OFFSET);
 			d.psid_offset = l->psid_offset;
 			d.psid_len = l->psid_len;
 			d.psid = l->psid;
