@@ -33,9 +33,14 @@
 # pattern (test_map*). Logs: build/test-logs/KVER/TEST.log (the test's
 # stdout+stderr) and TEST.console (the guest's serial console).
 #
+# Time budget: `make check` must end in bounded time on a slow machine, so
+# the whole run has a budget (default 80 minutes, DSTM_TEST_BUDGET in
+# minutes, 0 = none): each test's timeout is cut to what is left, and tests
+# that cannot start any more are reported as FAIL (over budget).
+#
 # Environment: DSTM_TEST_TIMEOUT (default per-test timeout, s),
-# DSTM_TEST_JOBS (-j), DSTM_VM_* (see vm.sh), and every DSTM_* variable is
-# passed on into the guest.
+# DSTM_TEST_JOBS (-j), DSTM_TEST_BUDGET, DSTM_VM_* (see vm.sh), and every
+# DSTM_* variable is passed on into the guest.
 set -euo pipefail
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -45,6 +50,8 @@ LOGS=$BUILD/test-logs
 DEFAULT_TIMEOUT=${DSTM_TEST_TIMEOUT:-600}
 MAX_TIMEOUT=3600
 JOBS=${DSTM_TEST_JOBS:-1}
+BUDGET=${DSTM_TEST_BUDGET:-80}
+START=$SECONDS
 TAIL=40
 
 KERNELS=()
@@ -55,7 +62,11 @@ FAILED=0
 SKIPPED=0
 
 usage() {
-	sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+	if [ "${1:-2}" = 0 ]; then
+		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+		exit 0
+	fi
+	echo "usage: run.sh [--kernel V]... [-j N] [--list] [TEST...] (--help)" >&2
 	exit "${1:-2}"
 }
 
@@ -73,6 +84,7 @@ parse_args() {
 		esac
 	done
 	[[ $JOBS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -j: not a number: $JOBS" >&2; exit 2; }
+	[[ $BUDGET =~ ^[0-9]+$ ]] || { echo "run.sh: DSTM_TEST_BUDGET: not a number: $BUDGET" >&2; exit 2; }
 }
 
 # --kernel 6.1 -> 6.1.x; default: all supported installed kernels.
@@ -174,13 +186,21 @@ show_tail() { # log
 
 # Run one test in a VM; record the verdict in $LOGS/KVER/NAME.rc.
 run_one() { # kver name source command
-	local kver=$1 name=$2 src=$3 cmd=$4 log dir opts rc=0 t0 t1
+	local kver=$1 name=$2 src=$3 cmd=$4 log dir opts rc=0 t0 t1 left
 	dir=$LOGS/$kver
 	mkdir -p "$dir"
 	log=$dir/$name.log
 	read -r -a opts <<<"$(vm_options "$src")"
 	t0=$(date +%s.%N)
-	if [ ! -e "$TOP/$cmd" ]; then
+	if [ "$BUDGET" -gt 0 ]; then
+		# The last word of opts is the timeout: cut it to the budget left.
+		left=$((BUDGET * 60 - (SECONDS - START)))
+		[ "${opts[-1]}" -le "$left" ] || opts[-1]=$left
+	fi
+	if [ "$BUDGET" -gt 0 ] && [ "${opts[-1]}" -lt 30 ]; then
+		echo "run.sh: not started: the run's time budget (${BUDGET} min) is spent" >"$log"
+		rc=200
+	elif [ ! -e "$TOP/$cmd" ]; then
 		echo "run.sh: $cmd does not exist (not built?)" >"$log"
 		rc=127
 	else
@@ -210,6 +230,7 @@ report() { # kver name
 		124) note="timeout" ;;
 		125) note="VM failure" ;;
 		127) note="not found" ;;
+		200) note="over budget" ;;
 		*) note="exit $rc" ;;
 		esac
 		line FAIL "$kver" "$name" "$secs" "$note"
@@ -288,7 +309,10 @@ main() {
 		echo "run.sh: no test ran in a VM" >&2
 	fi
 	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" = 0 ] && [ ${#pending[@]} -gt 0 ]
+	if [ "$FAILED" = 0 ] && [ ${#pending[@]} -gt 0 ]; then
+		exit 0
+	fi
+	exit 1
 }
 
 # Print the verdicts of finished tests, in queue order.

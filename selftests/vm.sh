@@ -6,7 +6,7 @@
 # Run COMMAND as root in a fresh QEMU guest booted from one of the host's
 # kernels, in the current directory, and exit with COMMAND's exit status.
 # The guest sees the host's root read-only over virtio-9p (as virtme-ng
-# does), with writable overlays/tmpfs on /etc /var /root /tmp /home /run, so
+# does), with writable overlays on /etc /var /root /tmp and a tmpfs /run, so
 # host binaries run unchanged. It has no network card (-nic none): tests make
 # their own network namespaces. The freshly built build/KVER/dstm.ko is
 # installed as /lib/modules/KVER/updates/dstm.ko (modprobe dstm, and the
@@ -66,7 +66,11 @@ die() {
 }
 
 usage() {
-	sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+	if [ "${1:-125}" = 0 ]; then
+		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+		exit 0
+	fi
+	echo "usage: vm.sh [--kernel V] [--mem MB] [--kvm] [--timeout S] [...] -- COMMAND [ARGS...] (--help)" >&2
 	exit "${1:-125}"
 }
 
@@ -166,9 +170,9 @@ make_modlayer() {
 	mv "$stage/lib/modules/$KVER" "$stage/layer"
 	mv -T "$stage/layer" "$MODLAYER"
 	rm -rf "$stage"
-	# Keep the few most recent layers: a concurrent run may still use one.
-	find "$VMDIR" -maxdepth 1 -name 'modlayer-*' -type d -printf '%T@ %p\n' |
-		sort -rn | tail -n +5 | cut -d' ' -f2- | xargs -r rm -rf
+	# Every run touches the layer it uses; drop those unused for two hours
+	# (longer than any run may take).
+	find "$VMDIR" -maxdepth 1 -name 'modlayer-*' -type d -mmin +120 -exec rm -rf {} +
 }
 
 # The guest's command script: cwd, environment, exec COMMAND.
@@ -244,6 +248,9 @@ run_qemu() {
 	# are all KERN_WARNING or above); the full log comes back as dmesg.
 	append="console=ttyS0,115200 loglevel=5 panic=-1 oops=panic"
 	append+=" rdinit=/init dstmvm_init=$LIB/guest-init.sh"
+	# TCG guests on a busy host can stall for seconds at a time: no
+	# lockup watchdog, a longer RCU stall timeout (real stalls still show).
+	append+=" rcupdate.rcu_cpu_stall_timeout=60"
 	append+=" mitigations=off nowatchdog no_timer_check audit=0 i8042.noaux=1 i8042.nokbd=1 edd=off"
 	append+=" printk.devkmsg=on ${DSTM_VM_APPEND:-}"
 	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax

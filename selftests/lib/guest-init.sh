@@ -61,11 +61,23 @@ port() { # name -> /dev/vportNpM; the ports appear asynchronously
 # devices still up must be clean; a leaked reference shows up here as a
 # hang ("unregister_netdevice: waiting ...") or a splat in the log.
 check_unload() {
+	local pid rc=0
 	[ "${DSTM_VM_UNLOAD:-1}" = 1 ] || return 0
 	[ -d /sys/module/dstm ] || return 0
-	if ! timeout 120 modprobe -r dstm >/dev/console 2>&1; then
-		say "module dstm did not unload cleanly"
-		echo "module dstm did not unload cleanly after the command" >>"$SHARE/notes"
+	# In the background: a leaked reference leaves rmmod in D state, where
+	# no signal reaches it; give up on it after two minutes.
+	modprobe -r dstm >/dev/console 2>&1 &
+	pid=$!
+	timeout 120 tail -s 0.1 --pid="$pid" -f /dev/null
+	if kill -0 "$pid" 2>/dev/null; then
+		say "modprobe -r dstm still hangs after 120 s"
+		echo "module dstm did not unload within 120 s after the command (leaked reference?)" >>"$SHARE/notes"
+		return 0
+	fi
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
+		say "modprobe -r dstm failed ($rc)"
+		echo "module dstm did not unload after the command (modprobe -r: exit $rc)" >>"$SHARE/notes"
 	fi
 }
 
