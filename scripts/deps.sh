@@ -29,7 +29,7 @@ SRC
 fi
 
 STAMP=/var/lib/dstm-deps.stamp
-WANT_REV=5
+WANT_REV=6
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_REV" ] && [ "${DSTM_DEPS_FORCE:-0}" = 0 ]; then
 	exit 0
 fi
@@ -59,6 +59,7 @@ apt-get install -y -q --no-install-recommends \
 	qemu-system-x86 busybox-static \
 	sparse perl python3 python3-yaml python3-jsonschema jq \
 	tcpdump socat netcat-openbsd iputils-ping procps ethtool iperf3 \
+	nftables \
 	clang llvm libclang-rt-14-dev \
 	kea-dhcp4-server kea-dhcp6-server \
 	"$K61_IMG" "$K61_HDR" linux-source-6.1
