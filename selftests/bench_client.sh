@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench_client.sh [--kernel V] [-t TRIALS] [-n HOSTS] [-o FILE]
+#
+# The host agent's section of "make bench":
+#
+#   1. On-demand delay (in a QEMU guest, selftests/vm.sh): a host with no
+#      lease starts sending UDP to B, one datagram every 5 ms for 400 ms;
+#      the first datagram's delay to B (send to receive), the datagrams
+#      lost, against one full DHCP4o6 exchange (the agent's own time from
+#      the kernel's ADDR_NEEDED to the ACK: Information-request, DISCOVER,
+#      REQUEST) plus one round trip a -> B; TRIALS times (the agent's idle
+#      release takes the lease away between trials).  Goal: 0 lost and a
+#      delay within 3x (exchange + round trip).  The guest runs under TCG:
+#      absolute times are slow, the ratio is what to read.
+#   2. Renewal cost at HOSTS (10,000) hosts, on this machine: dstmd
+#      (sync=normal and sync=full) gets HOSTS full exchanges, then the same
+#      HOSTS exchanges each followed by its renewal (REQUEST with ciaddr,
+#      dstmd-load --renew); the difference is what the renewals cost: the
+#      server's CPU time per renewal, and renewals/s.  At T1 = 90 s (the
+#      seed's 180 s leases) HOSTS hosts renew HOSTS/90 times a second.
+#
+# Prints a table; -o FILE also writes it (markdown).  Needs root.
+set -uo pipefail
+
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+TOP=$(cd "$SELF/.." && pwd -P)
+
+TRIALS=5 HOSTS=10000 OUT= KERNEL=${DSTM_VM_KERNEL:-}
+GUEST=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-t) TRIALS=$2; shift 2 ;;
+	-n) HOSTS=$2; shift 2 ;;
+	-o) OUT=$2; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--guest) GUEST=1; shift ;;
+	*) sed -n '4,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 2 ;;
+	esac
+done
+
+# ------------------------------------------------------------ in the guest
+if [ "$GUEST" = 1 ]; then
+	# shellcheck source=lib/topo.sh
+	. "$SELF/lib/topo.sh"
+	. "$SELF/lib/agent.sh"
+	cat >"$TMPD/udp.py" <<-'EOF'
+	import socket, struct, sys, time
+	mode = sys.argv[1]
+	if mode == "recv":
+	    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	    s.bind((sys.argv[2], int(sys.argv[3])))
+	    s.settimeout(float(sys.argv[4]))
+	    open(sys.argv[5] + ".ready", "w").close()
+	    with open(sys.argv[5], "a") as f:
+	        try:
+	            while True:
+	                d, _ = s.recvfrom(100)
+	                t = time.clock_gettime_ns(time.CLOCK_REALTIME)
+	                seq, sent = struct.unpack("!IQ", d[:12])
+	                f.write("%d %d %d\n" % (seq, sent, t))
+	                f.flush()
+	        except socket.timeout:
+	            pass
+	else:
+	    dst, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	    t0 = time.monotonic()
+	    for i in range(n):
+	        while time.monotonic() < t0 + i * 0.005:
+	            time.sleep(0.001)
+	        s.sendto(struct.pack("!IQ", i, time.clock_gettime_ns(time.CLOCK_REALTIME)), (dst, port))
+	EOF
+	N_PKT=80
+	check "standard topology" topo_standard
+	dstmd_conf "range = 198.51.100.10-198.51.100.19" "lease-time = 180"
+	check "dstmd starts" dstmd_start
+	check "a: client device" client_dev a
+	check "agent (idle release after 1 s)" agent_start a a server "$TEP6" idle 1
+	for t in $(seq "$TRIALS"); do
+		rm -f "$TMPD/recv.$t"
+		bg nsx b python3 -I -S "$TMPD/udp.py" recv "$B4" 9000 3 "$TMPD/recv.$t"
+		wait_for 10 test -e "$TMPD/recv.$t.ready"
+		check "trial $t: send $N_PKT datagrams from a with no lease" \
+			nsx a python3 -I -S "$TMPD/udp.py" send "$B4" 9000 "$N_PKT"
+		check "trial $t: bound" agent_wait a bound "$t" 10
+		rtt=$(nsx a ping -n -c 3 -i 0.2 "$B4" | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+		check "trial $t: idle release" agent_wait a released "$t" 20
+		sleep 3
+		acq=$(grep '"event":"bound"' "$TMPD/agent.a.log" | sed -n "${t}p" | jkey acquire_ms)
+		awk -v n="$N_PKT" -v acq="$acq" -v rtt="$rtt" -v t="$t" '
+			NR == 1 || $1 < first_seq { first_seq = $1 }
+			{ got[$1] = 1; if ($1 == 0) d0 = ($3 - $2) / 1e6
+			  if (min_seq == "" || $1 < min_seq) { min_seq = $1; dfirst = ($3 - $2) / 1e6 } }
+			END {
+				lost = n; for (s in got) lost--
+				if (d0 == "") d0 = "lost"
+				printf "RESULT trial=%d delay_first_ms=%s first_delivered_seq=%s delay_first_delivered_ms=%.1f lost=%d exchange_ms=%s rtt_ms=%s\n", t, d0, min_seq, dfirst, lost, acq, rtt
+			}' "$TMPD/recv.$t"
+	done
+	agent_stop a 0
+	topo_done
+fi
+
+# ---------------------------------------------------------------- on the host
+[ "$(id -u)" = 0 ] || { echo "bench_client: needs root"; exit 2; }
+make -C "$TOP/tools" >/dev/null || exit 1
+W=$(mktemp -d /tmp/bench_client.XXXXXX)
+DPID=
+trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null; ip netns del bcs$$ 2>/dev/null; ip netns del bcc$$ 2>/dev/null; rm -rf "$W"' EXIT
+ROWS=()
+
+echo "# 1. on-demand delay ($TRIALS trials, QEMU guest${KERNEL:+, kernel $KERNEL})"
+bash "$SELF/vm.sh" ${KERNEL:+--kernel "$KERNEL"} --timeout 1500 -- \
+	"$SELF/bench_client.sh" --guest -t "$TRIALS" >"$W/guest.log" 2>&1
+grep -E "^(not ok|# (PASS|FAIL))" "$W/guest.log"
+grep '^RESULT' "$W/guest.log" | sed 's/^RESULT /  /'
+read -r d_med lost acq_med rtt_med ratio < <(grep '^RESULT' "$W/guest.log" | awk '
+	{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	  d[NR] = v["delay_first_delivered_ms"]; lost += v["lost"]
+	  a[NR] = v["exchange_ms"]; r[NR] = v["rtt_ms"] }
+	function med(x, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+		if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }; return x[int((n + 1) / 2)] }
+	END { if (!NR) { print "- - - - -"; exit }
+	      dm = med(d, NR); am = med(a, NR); rm = med(r, NR)
+	      printf "%.1f %d %.1f %.2f %.2f\n", dm, lost, am, rm, dm / (am + rm) }')
+ROWS+=("| on-demand delay, first datagram to B (median of $TRIALS) | $d_med ms |")
+ROWS+=("| datagrams lost (all trials, 80 each) | $lost |")
+ROWS+=("| one DHCP4o6 exchange (agent: ADDR_NEEDED to ACK, median) | $acq_med ms |")
+ROWS+=("| round trip a -> B (median) | $rtt_med ms |")
+ROWS+=("| delay / (exchange + round trip) (goal <= 3) | $ratio |")
+
+echo "# 2. renewal cost at $HOSTS hosts (dstmd on this machine)"
+S=bcs$$ C=bcc$$
+ip netns add $S && ip netns add $C || exit 1
+ip link add k0 netns $S type veth peer name c0 netns $C || exit 1
+ip -n $S link set lo up; ip -n $S link set k0 up
+ip -n $C link set lo up; ip -n $C link set c0 up
+ip -n $S addr add 2001:db8:4::1/64 dev k0 nodad
+ip -n $C addr add 2001:db8:4::2/64 dev c0 nodad
+cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
+field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"; }
+for sync in normal full; do
+	cat >"$W/d.conf" <<-EOF
+	[server]
+	listen = 2001:db8:4::1
+	lease-db = $W/d.db
+	sync = $sync
+	rate-limit = 0
+	dhcp4o6-server = 2001:db8:4::1
+	[pool main]
+	prefix = 10.20.0.0/16
+	lease-time = 180
+	tep = 2002:100::1
+	EOF
+	rm -f "$W"/d.db*
+	ip netns exec $S "$TOP/tools/dstmd/dstmd" -c "$W/d.conf" >"$W/d.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 100); do grep -q serving "$W/d.log" && break; sleep 0.1; done
+	c0=$(cpu_ms $DPID)
+	ip netns exec $C "$TOP/tools/dstmd/dstmd-load" -s 2001:db8:4::1 -n "$HOSTS" -w 256 -t 2000 --seed 1 -j >"$W/plain.json"
+	c1=$(cpu_ms $DPID)
+	ip netns exec $C "$TOP/tools/dstmd/dstmd-load" -s 2001:db8:4::1 -n "$HOSTS" -w 256 -t 2000 --seed 2 --renew -j >"$W/renew.json"
+	c2=$(cpu_ms $DPID)
+	kill $DPID; wait $DPID 2>/dev/null; DPID=
+	sp=$(field "$W/plain.json" seconds) sr=$(field "$W/renew.json" seconds)
+	read -r per_cpu per_s rate load < <(awk -v a=$((c1 - c0)) -v b=$((c2 - c1)) -v sp="$sp" -v sr="$sr" -v n="$HOSTS" 'BEGIN {
+		cpu = (b - a) / n * 1000; ren = sr - sp
+		printf "%.1f %.1f %.0f %.2f\n", cpu, ren / n * 1e6, (ren > 0 ? n / ren : 0), (n / 90) * cpu / 1e6 * 100 }')
+	echo "  sync=$sync: exchanges $(field "$W/plain.json" leases_per_s)/s; with renewal: $(field "$W/renew.json" leases_per_s)/s; renewal: ${per_cpu} us CPU, ${per_s} us wall each (~${rate}/s); $HOSTS hosts at T1=90 s: ${load}% of a core"
+	ROWS+=("| renewal, dstmd sync=$sync: server CPU per renewal | $per_cpu us |")
+	ROWS+=("| renewal, dstmd sync=$sync: renewals/s (window 256) | $rate |")
+	ROWS+=("| $HOSTS hosts renewing at T1 = 90 s, sync=$sync: server load | $load % of a core |")
+done
+
+{
+	echo "| measure | value |"
+	echo "|---|---|"
+	printf '%s\n' "${ROWS[@]}"
+} | tee "${OUT:-/dev/null}"
