@@ -70,8 +70,11 @@ phase() { # NAME OFFSET K
 		"$(map_get tep dstm0 "$S4" "$pa" ipv6) $(map_get tep dstm0 "$S4" "$pc" ipv6)" "$A6 $C6"
 	check "$name: SNAT table on a and c" eq "$(nft_table a) $(nft_table c)" "yes yes"
 	if [ "$a" = 0 ]; then
-		check "$name: a's ip_local_port_range is its set" eval \
+		# (above ip_unprivileged_port_start: PSID 0's set starts at 0)
+		check "$name: a's ip_local_port_range is in its set" eval \
 			"r=\$(port_range a); set -- \$r; in_set \$1 $a $k $pa && in_set \$2 $a $k $pa || { echo \"\$r\"; false; }"
+		check "$name: c's ip_local_port_range is in its set" eval \
+			"r=\$(port_range c); set -- \$r; in_set \$1 $a $k $pc && in_set \$2 $a $k $pc || { echo \"\$r\"; false; }"
 	fi
 
 	snap "t$name" tep dstm0

@@ -394,9 +394,25 @@ static void nft_remove(struct agent *ag)
 	ag->nft_table = false;
 }
 
+/* net.ipv4.ip_unprivileged_port_start: the floor of ip_local_port_range. */
+static unsigned int unprivileged_start(void)
+{
+	unsigned int v = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v ? v : 1;
+}
+
 static int portset_apply(struct agent *ag, const struct ag_lease *l)
 {
 	struct dstm_port_range r[2];
+	bool ranged = false;
+	unsigned int lo;
 	size_t n;
 	int ret;
 
@@ -404,15 +420,19 @@ static int portset_apply(struct agent *ag, const struct ag_lease *l)
 		return 0;
 	n = dstm_portset_ranges(l->psid_offset, l->psid_len, l->psid, r, 2);
 	if (n == 1) {
-		/* Contiguous (offset 0): the stack picks ports in the set. */
-		ret = port_range_set(ag, r[0].lo ? r[0].lo : 1, r[0].hi);
-		if (ret)
-			return ret;
+		/*
+		 * Contiguous (offset 0): the stack picks its ports in the set.
+		 * The kernel wants the range above the privileged ports; a
+		 * set that lies below them is left to SNAT alone.
+		 */
+		lo = r[0].lo > unprivileged_start() ? r[0].lo : unprivileged_start();
+		if (lo <= r[0].hi)
+			ranged = !port_range_set(ag, lo, r[0].hi);
 	}
 	/* Fixed ports, ICMP identifiers, and every port when the set is not
 	 * contiguous: translated. */
 	ret = nft_apply(ag, l);
-	if (ret && n == 1) {
+	if (ret && ranged) {
 		ag_log(ag, "no SNAT for the port set: applications that bind ports outside %u-%u (and ping) will be dropped by the TEP",
 		       r[0].lo, r[0].hi);
 		return 0;
