@@ -395,13 +395,12 @@ static void from_upstream(struct agent *ag)
 
 			p->used = false;
 			cache_put(d, p->qname, p->qlen, has, now);
-			if (!h->used || !h->held ||
-			    !same_name(h->qname, h->qlen, p->qname, p->qlen))
-				continue;
-			if (has || ag->bound)
+			if (!has && !ag->bound)
+				trigger(ag, p->qname, p->qlen);
+			/* The A answer waits for the lease, or goes now. */
+			if (h->used && h->held && (has || ag->bound) &&
+			    same_name(h->qname, h->qlen, p->qname, p->qlen))
 				send_held(ag, h);
-			else
-				trigger(ag, h->qname, h->qlen);
 			continue;
 		}
 		m[0] = (uint8_t)(p->orig_id >> 8);
