@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench_client.sh [--kernel V] [-t TRIALS] [-n HOSTS] [-o FILE]
+# bench_client.sh [--kernel V] [-t TRIALS] [-n HOSTS] [--no-vm] [-o FILE]
 #
 # The host agent's section of "make bench":
 #
@@ -28,7 +28,7 @@ SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 TOP=$(cd "$SELF/.." && pwd -P)
 
 TRIALS=5 HOSTS=10000 OUT= KERNEL=${DSTM_VM_KERNEL:-}
-GUEST=0
+GUEST=0 VM=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) TRIALS=$2; shift 2 ;;
@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
 	-o) OUT=$2; shift 2 ;;
 	--kernel) KERNEL=$2; shift 2 ;;
 	--guest) GUEST=1; shift ;;
+	--no-vm) VM=0; shift ;;
 	*) sed -n '4,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 2 ;;
 	esac
 done
@@ -111,6 +112,7 @@ DPID=
 trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null; ip netns del bcs$$ 2>/dev/null; ip netns del bcc$$ 2>/dev/null; rm -rf "$W"' EXIT
 ROWS=()
 
+if [ "$VM" = 1 ]; then
 echo "# 1. on-demand delay ($TRIALS trials, QEMU guest${KERNEL:+, kernel $KERNEL})"
 bash "$SELF/vm.sh" ${KERNEL:+--kernel "$KERNEL"} --timeout 1500 -- \
 	"$SELF/bench_client.sh" --guest -t "$TRIALS" >"$W/guest.log" 2>&1
@@ -130,6 +132,7 @@ ROWS+=("| datagrams lost (all trials, 80 each) | $lost |")
 ROWS+=("| one DHCP4o6 exchange (agent: ADDR_NEEDED to ACK, median) | $acq_med ms |")
 ROWS+=("| round trip a -> B (median) | $rtt_med ms |")
 ROWS+=("| delay / (exchange + round trip) (goal <= 3) | $ratio |")
+fi
 
 echo "# 2. renewal cost at $HOSTS hosts (dstmd on this machine)"
 S=bcs$$ C=bcc$$
