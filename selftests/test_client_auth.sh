@@ -70,7 +70,7 @@ check "... rejected: wrong HMAC" agent_wait a2 reconfigure_rejected 1 10
 check "... logged" agent_log a2 "Reconfigure from .* rejected: wrong HMAC \(forged\)"
 check "a Reconfigure without authentication is sent" reconf "$(duid)" --no-auth
 check "... rejected" agent_wait a2 reconfigure_rejected 2 10
-check "a Reconfigure for another DUID is sent" reconf 000400112233445566778899aabbccddee00 --db "$TMPD/leases.db"
+check "a Reconfigure for another DUID (right key) is sent" reconf "$(duid)" --db "$TMPD/leases.db" --as-duid 000400112233445566778899aabbccddee00
 check "... rejected" agent_wait a2 reconfigure_rejected 3 10
 check "the host did not act on any of them" eq "$(agent_events a2 acquiring) $(dev_get a dstm0 addr)" "0 null"
 check "the authentic Reconfigure (dstmd's key) is sent" reconf "$(duid)" --db "$TMPD/leases.db" --save "$TMPD/reconf.bin"

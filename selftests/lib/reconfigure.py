@@ -4,14 +4,16 @@
 as dstmd's DNS extension does, for the agent's tests (test_client_auth.sh).
 
   reconfigure.py DST CLIENT-DUID-HEX [--db LEASES.DB | --key HEX | --no-auth]
-                 [--replay N] [--msg 11|5] [--save FILE | --load FILE]
+                 [--replay N] [--msg 11|5] [--as-duid HEX]
+                 [--save FILE | --load FILE]
 
 The message: ServerID, ClientID, OPTION_RECONF_MSG (19), and the
 Authentication option (11) with protocol 3 (reconfigure key), algorithm 1
 (HMAC-MD5), RDM 0, the replay counter, type 2 and the HMAC-MD5 of the
 message (computed with the value field zeroed).  The key is the one dstmd
 gave the client (read from dstmd's store with --db), or any other (--key:
-a forgery).  --save writes the datagram to FILE, --load resends one (a
+a forgery).  --as-duid puts another DUID in the ClientID (the key is still
+looked up for CLIENT-DUID-HEX).  --save writes the datagram to FILE, --load resends one (a
 replay).
 """
 import argparse
@@ -43,7 +45,7 @@ def build(a):
         key = bytes.fromhex(a.key)
     replay = a.replay if a.replay is not None else (int(time.time()) + 1) << 20
     body = opt(2, bytes.fromhex("000400112233445566778899aabbccddeeff"))
-    body += opt(1, duid)
+    body += opt(1, bytes.fromhex(a.as_duid) if a.as_duid else duid)
     body += opt(19, bytes([a.msg]))
     msg = bytes([10, 0, 0, 0]) + body
     if key is None:
@@ -63,6 +65,7 @@ def main():
     p.add_argument("--no-auth", action="store_true")
     p.add_argument("--replay", type=int)
     p.add_argument("--msg", type=int, default=11)
+    p.add_argument("--as-duid")
     p.add_argument("--save")
     p.add_argument("--load")
     a = p.parse_args()

@@ -482,7 +482,10 @@ static void on_reply(struct agent *ag, const struct d6_msg *m)
 			ag->has_rkey = true;
 			ag_log(ag, "the server gave us a Reconfigure Key");
 		}
-		ag->srv_replay = m->auth.replay;
+		/* The server's counter only moves up: a Reply that carries
+		 * an older value must not reopen the window for replays. */
+		if (!ag->has_srv_replay || m->auth.replay > ag->srv_replay)
+			ag->srv_replay = m->auth.replay;
 		ag->has_srv_replay = true;
 		state_save(ag);
 	}
