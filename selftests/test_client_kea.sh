@@ -55,8 +55,9 @@ kea_start() {
 	export KEA_LOCKFILE_DIR=$TMPD KEA_PIDFILE_DIR=$TMPD
 	bglog "$TMPD/kea-dhcp4.out" ip netns exec tep kea-dhcp4 -c "$TMPD/kea-dhcp4.json"
 	bglog "$TMPD/kea-dhcp6.out" ip netns exec tep kea-dhcp6 -c "$TMPD/kea-dhcp6.json"
-	wait_for 30 eval "grep -q DHCP6_STARTED '$TMPD/kea-dhcp6.out' && grep -q DHCP4_STARTED '$TMPD/kea-dhcp4.out'" ||
-		{ tail -n 5 "$TMPD"/kea-dhcp*.out; return 1; }
+	# (the message goes to stdout or, once configured, to the log file)
+	wait_for 30 eval "cat '$TMPD'/kea-dhcp6.* | grep -q DHCP6_STARTED && cat '$TMPD'/kea-dhcp4.* | grep -q DHCP4_STARTED" ||
+		{ tail -n 5 "$TMPD"/kea-dhcp*.out "$TMPD"/kea-dhcp*.log; return 1; }
 }
 
 # kea_lease ADDR: the lease's line in Kea's memfile with a state of 0
