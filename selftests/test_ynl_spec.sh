@@ -529,8 +529,8 @@ def errors():
 
 
 def perms():
-    """As nobody: every op the spec marks admin-only answers EPERM; the
-    events group takes anyone unless the spec gives it a permission flag."""
+    """As nobody: every op the spec marks admin-only answers EPERM, and so
+    does joining the events group if the spec gives it a permission flag."""
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -582,8 +582,8 @@ def perms():
             perm = set(ops[name].get('flags', [])) & {'admin-perm', 'uns-admin-perm'}
             if bool(perm) != (err == 1):
                 bad.append(f'{name} {mode} as nobody: errno {err}, spec flags {perm}')
-    say(not bad, 'as an unprivileged user: EPERM exactly where the spec says, '
-        'events open to all', '\n'.join(bad))
+    say(not bad, 'as an unprivileged user: EPERM exactly where the spec\'s '
+        'flags say (every op, the events group)', '\n'.join(bad))
 
 
 def dumps():
