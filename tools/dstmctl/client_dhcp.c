@@ -311,6 +311,20 @@ static void transmit(struct agent *ag)
 		       len == -EIO ? "state file" : proto_strerror(len));
 		return;
 	}
+	/*
+	 * The option 88 address got two tries and said nothing: some servers
+	 * (Kea 2.2) take the query there but answer only what came by
+	 * multicast.  Fall back to ff02::1:2 for as long as this Reply holds.
+	 */
+	if ((ag->tx == TX_DISCOVER || ag->tx == TX_REQUEST) &&
+	    !ag->o.has_server && !ag->v4dst_mc && ag->tx_count >= 2) {
+		char s[INET6_ADDRSTRLEN];
+
+		ag_log(ag, "no answer from the DHCP4o6 server %s: trying ff02::1:2",
+		       ip6(&ag->v4dst, s));
+		ag->v4dst = all_dhcp;
+		ag->v4dst_mc = true;
+	}
 	if (ag->tx == TX_INFO)
 		send_to(ag, buf, (size_t)len, ag->o.has_server ? &ag->o.server :
 			&all_dhcp, !ag->o.has_server);
