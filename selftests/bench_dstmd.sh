@@ -46,6 +46,7 @@ trap 'dk_kea_stop; dk_dstmd_stop; dk_topo_del; rm -rf "$W"' EXIT
 
 RATE_N=$((RATE * 5))	# 5 s at the fixed rate
 ROWS=()
+NOTES=()
 
 # CPU time (ms) used so far by the server's processes.
 cpu_ms() {
@@ -82,6 +83,8 @@ for sync in full normal; do
 	dk_dstmd_start "$W" "$D/dstmd" "$sync" || exit 1
 	run "dstmd (sync=$sync)" "$DK_DSTMD_PID"
 	dk_dstmd_stop
+	# the server's own time per batch (receipt to last answer sent)
+	NOTES+=("dstmd (sync=$sync) batches, receipt to last answer: $(grep -o 'batch_[a-z0-9_]*=[0-9]*' "$W/dstmd.log" | tr '\n' ' ')")
 done
 if [ "$KEA" = 1 ]; then
 	dk_topo_del; dk_topo || exit 1
@@ -98,6 +101,8 @@ fi
 	echo "| server                   | leases/s  | p50 ms   | p99 ms   | at rate | p50 ms   | p99 ms   | CPU us/lease | failed |"
 	echo "|--------------------------|-----------|----------|----------|---------|----------|----------|--------------|--------|"
 	printf '%s\n' "${ROWS[@]}"
+	echo
+	printf '%s\n' "${NOTES[@]}"
 } | tee "$W/table"
 [ -n "$OUT" ] && cp "$W/table" "$OUT"
 exit 0

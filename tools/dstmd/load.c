@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	};
 	struct sockaddr_in6 local = { .sin6_family = AF_INET6 };
 	const char *server = "::1";
-	unsigned int port = 547, bport = 0, started = 0, inflight = 0, done = 0;
+	unsigned int port = 547, bport = 0, started = 0, done = 0, nfl = 0, *fl;
 	unsigned int i, failed = 0;
 	int64_t t0, t_end, *lat;
 	int opt;
@@ -467,13 +467,18 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	/* The exchanges in flight: only they are scanned for timeouts. */
+	fl = calloc(o.window, sizeof(*fl));
+	if (!fl)
+		return 2;
 	t0 = now_ns();
 	while (done < o.n) {
 		int64_t now = now_ns(), next = now + 100000000;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		unsigned int k;
 
 		/* Start exchanges on schedule, within the window. */
-		while (started < o.n && inflight < o.window) {
+		while (started < o.n && nfl < o.window) {
 			int64_t due = o.rate > 0 ? t0 + (int64_t)(started * 1e9 / o.rate) : now;
 			struct cl *c = &cls[started];
 
@@ -489,12 +494,11 @@ int main(int argc, char **argv)
 			}
 			c->start_ns = now;
 			send_msg(c);
-			started++;
-			inflight++;
+			fl[nfl++] = started++;
 		}
 		/* Timeouts. */
-		for (i = done; i < started; i++) {
-			struct cl *c = &cls[i];
+		for (k = 0; k < nfl; k++) {
+			struct cl *c = &cls[fl[k]];
 			int64_t dl;
 
 			if (c->state == ST_DONE || c->state == ST_FAILED)
@@ -512,21 +516,29 @@ int main(int argc, char **argv)
 			if (c->state != ST_FAILED && dl < next)
 				next = dl;
 		}
-		p.revents = 0;
 		now = now_ns();
-		if (poll(&p, 1, next > now ? (int)((next - now) / 1000000) + 1 : 0) > 0)
+		if (next > now) {
+			struct timespec ts = { .tv_sec = (next - now) / 1000000000,
+					       .tv_nsec = (next - now) % 1000000000 };
+
+			if (ppoll(&p, 1, &ts, NULL) > 0)
+				receive();
+		} else {
 			receive();
-		/* Account for finished clients (in order, for the window). */
-		inflight = 0;
-		for (i = done; i < started; i++)
-			if (cls[i].state != ST_DONE && cls[i].state != ST_FAILED)
-				inflight++;
-		while (done < started && (cls[done].state == ST_DONE ||
-					  cls[done].state == ST_FAILED))
-			done++;
-		/* Keep "done" monotonic but let the window see true
-		 * completions, not just the prefix. */
+		}
+		/* Retire the finished ones. */
+		for (k = 0; k < nfl;) {
+			uint8_t st = cls[fl[k]].state;
+
+			if (st == ST_DONE || st == ST_FAILED) {
+				fl[k] = fl[--nfl];
+				done++;
+			} else {
+				k++;
+			}
+		}
 	}
+	free(fl);
 	t_end = now_ns();
 	{
 		size_t k = 0;

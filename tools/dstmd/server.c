@@ -44,6 +44,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Token bucket per source address (direct-mapped: a collision shares a
  * bucket, which errs on the side of limiting). */
 static bool rate_ok(struct dstmd *d, const struct in6_addr *src)
@@ -182,6 +190,7 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 			 struct mmsghdr *in, struct mmsghdr *out)
 {
 	struct timespec ts;
+	int64_t t_in;
 	int n, i, k = 0;
 
 	n = recvmmsg(fd, in, BATCH, MSG_DONTWAIT, NULL);
@@ -190,6 +199,7 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 			log_limited(30, LOG_LVL_ERR, "recvmmsg: %m");
 		return;
 	}
+	t_in = now_us();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->now = ts.tv_sec;
 	d->store_failed = false;
@@ -235,6 +245,9 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 		d->cnt[CNT_tx] += (uint64_t)r;
 		i += r;
 	}
+	t_in = now_us() - t_in;
+	d->cnt[t_in < 1000 ? CNT_batch_under_1ms : t_in < 5000 ?
+	       CNT_batch_under_5ms : CNT_batch_over_5ms]++;
 }
 
 static void tick(struct dstmd *d, int64_t *next_reconcile)

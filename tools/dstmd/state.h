@@ -31,13 +31,16 @@ struct dstmd_lease {
 	uint8_t key[];			/* DUID | 0 | DHCPv4 client id */
 };
 
-/* Counters, printed by SIGUSR1 and at exit, and by the tests. */
+/* Counters, printed by SIGUSR1 and at exit, and by the tests.  batch_*:
+ * how long batches took from receipt to the last answer sent (commit and
+ * TEP programming included): the server's own share of the latency. */
 #define DSTMD_COUNTERS(X) \
 	X(rx) X(tx) X(drop_malformed) X(drop_type) X(drop_v4) \
 	X(drop_auth) X(drop_replay) X(drop_ratelimit) X(drop_serverid) \
 	X(drop_nopool) X(inforeq) X(discover) X(offer) X(request) X(ack) \
 	X(nak) X(renew) X(release) X(decline) X(inform) X(exhausted) \
-	X(expired) X(tep_ok) X(tep_err) X(store_err) X(reconfigure_keys)
+	X(expired) X(tep_ok) X(tep_err) X(store_err) X(reconfigure_keys) \
+	X(batch_under_1ms) X(batch_under_5ms) X(batch_over_5ms)
 
 enum {
 #define X(n) CNT_##n,
