@@ -111,6 +111,33 @@ out=$("$D/dstmd" -c "$W/bad.conf" 2>&1); rc=$?
 check "bad config refused ($out)" [ $rc = 1 ]
 check "error names file:line" grep -q "bad.conf:2: bad port '0'" <<<"$out"
 
+# a flood from one client is rate-limited (rate-limit = 20/s, burst 20)
+RATE=20 conf ""
+sed -i 's/^rate-limit = 20/rate-limit = 20\nrate-burst = 20/' "$W/d.conf"
+rm -f "$W"/leases.db*
+start
+got=$(python3 - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+req = bytes.fromhex("0b000001" "0001000a00020000ab1101020304" "000600040058" "0060")
+for i in range(500):
+    s.sendto(req, ("::1", int(sys.argv[1])))
+n = 0
+try:
+    while True:
+        s.recv(1500)
+        n += 1
+except socket.timeout:
+    pass
+print(n)
+PY
+)
+inrange() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+check "flood of 500: about the burst answered ($got)" inrange "$got" 15 40
+check "still alive after the flood" kill -0 "$PID"
+stop
+
 # Type=notify: READY=1 on $NOTIFY_SOCKET once serving, STOPPING=1 at the end
 conf ""
 rm -f "$W"/leases.db*
