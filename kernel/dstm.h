@@ -106,6 +106,7 @@ struct dstm_map_params {
 	u8 psid_len;
 	u16 psid;
 	u32 lifetime;
+	bool lifetime_set;	/* a renewal without one keeps the old one */
 };
 
 struct dstm_pcpu_stats {

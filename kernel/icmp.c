@@ -132,14 +132,17 @@ int dstm_icmp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 		rel_code = ICMP_HOST_UNREACH;
 		break;
 	case ICMPV6_TIME_EXCEED:
+		/* Reassembly timeouts are the IPv6 network's own business. */
+		if (code != ICMPV6_EXC_HOPLIMIT)
+			goto out;
 		rel_type = ICMP_TIME_EXCEEDED;
 		rel_code = ICMP_EXC_TTL;
 		break;
 	default:
-		rcu_read_unlock();
-		return 0;
+		goto out;
 	}
 	dstm_icmp_relay(priv, skb, offset, rel_type, rel_code, rel_info);
+out:
 	rcu_read_unlock();
 	return 0;
 }

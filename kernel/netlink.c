@@ -491,8 +491,8 @@ static int dstm_nl_map_params(struct genl_info *info,
 		p->psid_offset = nla_get_u8(tb[DSTM_MAP_A_PSID_OFFSET]);
 	else
 		p->psid_offset = p->psid_len ? DSTM_DEFAULT_PSID_OFFSET : 0;
-	p->lifetime = tb[DSTM_MAP_A_LIFETIME] ?
-		      nla_get_u32(tb[DSTM_MAP_A_LIFETIME]) : 0;
+	p->lifetime_set = !!tb[DSTM_MAP_A_LIFETIME];
+	p->lifetime = p->lifetime_set ? nla_get_u32(tb[DSTM_MAP_A_LIFETIME]) : 0;
 
 	if (ipv4_is_multicast(p->ipv4) || ipv4_is_lbcast(p->ipv4) ||
 	    ipv4_is_zeronet(p->ipv4) || ipv4_is_loopback(p->ipv4)) {
@@ -566,7 +566,12 @@ static int dstm_nl_map_del_doit(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(priv);
 
 	mutex_lock(&priv->lock);
-	err = dstm_table_remove(priv, ipv4, psid, info->extack);
+	if (priv->dead) {
+		NL_SET_ERR_MSG(info->extack, "device is being removed");
+		err = -ENODEV;
+	} else {
+		err = dstm_table_remove(priv, ipv4, psid, info->extack);
+	}
 	mutex_unlock(&priv->lock);
 	dev_put(priv->dev);
 	return err;
@@ -615,8 +620,8 @@ out:
 }
 
 /*
- * Dump state in cb->args: [0] 1 once started, [1] the key of the next
- * mapping to send (ipv4 << 16 | psid), [2] 1 if [1] is valid (more to
+ * Dump state in cb->args: [0] 1 once started, [1] and [3] the key (IPv4,
+ * PSID) of the next mapping to send, [2] 1 if that key is valid (more to
  * send).  Resuming finds that mapping by its key in O(1), however large the
  * table.  Every message carries the table's generation: if the table
  * changed between two messages, the dump is flagged NLM_F_DUMP_INTR and
@@ -651,8 +656,8 @@ static int dstm_nl_map_get_dumpit(struct sk_buff *skb,
 		cb->args[0] = 1;
 		m = list_first_entry_or_null(&t->list, struct dstm_map, list);
 	} else {
-		m = dstm_table_find(t, (__force __be32)(cb->args[1] >> 16),
-				    cb->args[1] & 0xffff);
+		m = dstm_table_find(t, (__force __be32)(u32)cb->args[1],
+				    cb->args[3]);
 		/* Gone since the last message: generation says so. */
 		if (!m)
 			goto done;
@@ -675,8 +680,8 @@ static int dstm_nl_map_get_dumpit(struct sk_buff *skb,
 		/* Message full: resume from this mapping next time. */
 		if (!skb->len)
 			err = -EMSGSIZE;
-		cb->args[1] = (unsigned long)((u64)(__force u32)m->key.ipv4 << 16 |
-					      m->key.psid);
+		cb->args[1] = (__force u32)m->key.ipv4;
+		cb->args[3] = m->key.psid;
 		cb->args[2] = 1;
 		goto unlock;
 	}
@@ -696,7 +701,8 @@ static int dstm_nl_map_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(priv))
 		return PTR_ERR(priv);
 	mutex_lock(&priv->lock);
-	dstm_table_flush(priv);
+	if (!priv->dead)
+		dstm_table_flush(priv);
 	mutex_unlock(&priv->lock);
 	dev_put(priv->dev);
 	return 0;

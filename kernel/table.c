@@ -224,7 +224,7 @@ static int dstm_map_update(struct dstm_dev *priv, struct dstm_map *m,
 			return err;
 		m = dstm_table_find(t, p->ipv4, p->psid);
 	}
-	dstm_expiry_set(t, m, p->lifetime);
+	dstm_expiry_set(t, m, p->lifetime_set ? p->lifetime : m->lifetime);
 	t->generation++;
 	dstm_notify_map(priv, DSTM_CMD_MAP_NEW, m);
 	return 0;

@@ -169,6 +169,9 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	m = dstm_table_lookup(&priv->table, ip_hdr(skb)->daddr,
 			      err ? NULL : &port, &why);
 	if (unlikely(!m)) {
+		/* Portless protocols have no port set to be sent to. */
+		if (why == DSTM_DROP_FRAGMENT && err != -ENOENT)
+			why = DSTM_DROP_NO_MAPPING;
 		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
 		dstm_xmit_drop(priv, skb, why);
 		return;

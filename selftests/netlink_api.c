@@ -2337,7 +2337,9 @@ TEST_F(tep, map_replace_renews)
 	ASSERT_EQ(1, g1.count);
 	ASSERT_NE(g0.gen, g1.gen) TH_LOG("a renewal is a table change");
 
-	/* renew the lifetime only, then make it permanent */
+	/* renew the lifetime only; a renewal without a lifetime keeps it;
+	 * an explicit 0 makes the mapping permanent
+	 */
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8",
 				   .lifetime = 50), MAP_REPLACE, NULL));
@@ -2347,6 +2349,12 @@ TEST_F(tep, map_replace_renews)
 	ASSERT_EQ(0, map_new(self->c, self->ifindex,
 			     MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8"),
 			     MAP_REPLACE, NULL));
+	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
+	check_map(_metadata, &d, self->ifindex, "198.51.100.7", "2001:db8::8",
+		  0, 0, 0, 50);
+	ASSERT_EQ(0, map_new(self->c, self->ifindex,
+			     MSPEC(.ipv4 = "198.51.100.7", .ipv6 = "2001:db8::8",
+				   .lifetime = 0), MAP_REPLACE, NULL));
 	ASSERT_EQ(0, map_get(self->c, self->ifindex, "198.51.100.7", -1, &d, NULL));
 	check_map(_metadata, &d, self->ifindex, "198.51.100.7", "2001:db8::8",
 		  0, 0, 0, 0);

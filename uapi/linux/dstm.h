@@ -46,7 +46,8 @@
  *     attribute is at fault, points at it.
  *   - Commands need CAP_NET_ADMIN in the user namespace owning the network
  *     namespace (GENL_UNS_ADMIN_PERM); DEV_GET and MAP_GET too, because
- *     mappings name the hosts using the tunnel.
+ *     mappings name the hosts using the tunnel.  For the same reason,
+ *     joining the events group needs CAP_NET_ADMIN.
  *
  * Commands
  *
@@ -66,9 +67,11 @@
  *                     EEXIST if its key exists.  With the DSTM_A_REPLACE
  *                     flag it adds the mapping or, if the key exists,
  *                     updates its IPv6 address and restarts its lifetime
- *                     (a lease renewal), keeping its counters.  (Generic
- *                     netlink accepts no NLM_F_REPLACE/CREATE/EXCL on new
- *                     families, hence the attribute.)  TEP mode only.
+ *                     (a lease renewal), keeping its counters; without
+ *                     LIFETIME a renewal keeps the lifetime it had.
+ *                     (Generic netlink accepts no NLM_F_REPLACE, CREATE or
+ *                     EXCL on new families, hence the attribute.)  TEP
+ *                     mode only.
  *   DSTM_CMD_MAP_DEL  DSTM_A_MAP nest: IPV4 and PSID (default 0).
  *   DSTM_CMD_MAP_GET  do: DSTM_A_MAP nest with IPV4 and PSID; reply carries
  *                     the mapping.  dump: every mapping of the device; the
@@ -173,7 +176,7 @@ enum dstm_stats_attr {
 	DSTM_STATS_A_RX_PACKETS,	/* u64: decapsulated and delivered */
 	DSTM_STATS_A_RX_BYTES,		/* u64 */
 	DSTM_STATS_A_QUEUED,		/* u64: packets held for an address */
-	DSTM_STATS_A_ADDR_NEEDED,	/* u64: ADDR_NEEDED events sent */
+	DSTM_STATS_A_ADDR_NEEDED,	/* u64: ADDR_NEEDED events raised */
 	__DSTM_STATS_A_MAX
 };
 
@@ -192,7 +195,8 @@ enum dstm_drop_reason {
 	DSTM_DROP_TOO_BIG,	/* DF set and larger than the path MTU */
 	DSTM_DROP_NO_ROUTE,	/* no IPv6 route to the TEP / the client */
 	DSTM_DROP_NO_CONFIG,	/* device not configured (no local/TEP) */
-	DSTM_DROP_FRAGMENT,	/* non-first fragment on a shared address */
+	/* Portless packet (non-first fragment) for a shared address. */
+	DSTM_DROP_FRAGMENT,
 	DSTM_DROP_QUEUE_FULL,	/* client: no address and the queue is full */
 	DSTM_DROP_QUEUE_TIMEOUT,/* client: held packet not sent in time */
 	DSTM_DROP_NOT_IPV4,	/* non-IPv4 packet given to the device */
