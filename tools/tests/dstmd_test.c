@@ -110,9 +110,8 @@ void test_config(void)
 		"prefix with host bits");
 }
 
-void test_pool(void)
-{
-}
+void test_pool(void);
+
 
 /* A server over a fresh store with one shared pool (2 addresses x 4). */
 struct fixture {
@@ -392,5 +391,57 @@ void test_lease(void)
 	pkt[len - 1] ^= 0x80;
 	t_check(fx_xchg(&f, &src, pkt, len, out) == 0 && f.d.cnt[CNT_drop_auth] == 3,
 		"bad HMAC dropped");
+	fx_close(&f);
+}
+
+/* Several pools: a client is served by the first pool whose "clients"
+ * prefix holds its source and that has room; the Reply names that pool's
+ * TEP. */
+void test_pool(void)
+{
+	static const char conf[] =
+		"[server]\nrate-limit = 0\n"
+		"[pool a]\nrange = 10.0.0.1-10.0.0.1\nclients = 2001:db8:1::/48\n"
+		"tep = 2001:db8:a::1\n"
+		"[pool b]\nprefix = 10.0.1.0/30\ntep = 2001:db8:b::1\n";
+	struct in6_addr in_a, out_a;
+	struct d4o6_client c[4];
+	uint8_t pkt[1500], out[1500];
+	struct d4_msg q, a;
+	struct d6_msg m;
+	struct fixture f;
+	int i, len;
+	size_t n;
+
+	if (!fx_open(&f, conf, true))
+		return;
+	inet_pton(AF_INET6, "2001:db8:1:5::9", &in_a);
+	inet_pton(AF_INET6, "2001:db8:2::9", &out_a);
+	for (i = 0; i < 4; i++) {
+		uint8_t duid[6] = { 0, 2, 0, 0, 0x55, (uint8_t)i };
+
+		d4o6_client_init(&c[i], duid, sizeof(duid), 1);
+	}
+	len = d4o6_build_inforeq(&c[0], 1, pkt, sizeof(pkt));
+	n = fx_xchg(&f, &in_a, pkt, len, out);
+	t_check(n && d6_parse(out, n, &m) == 0 && m.has_br && m.br.s6_addr[5] == 0xa,
+		"pool a's TEP for its clients");
+	n = fx_xchg(&f, &out_a, pkt, len, out);
+	t_check(n && d6_parse(out, n, &m) == 0 && m.has_br && m.br.s6_addr[5] == 0xb,
+		"pool b's TEP for the others");
+
+	t_check(get_lease(&f, &c[0], &in_a, &a) && a.yiaddr.s_addr == htonl(0x0a000001),
+		"pool a first");
+	t_check(get_lease(&f, &c[1], &in_a, &a) && a.yiaddr.s_addr == htonl(0x0a000101),
+		"pool a full: pool b");
+	t_check(get_lease(&f, &c[2], &out_a, &a) && a.yiaddr.s_addr == htonl(0x0a000102),
+		"outside a's prefix: pool b");
+	/* A client outside a's prefix may not take an address of pool a. */
+	d4o6_init_v4(&c[3], &q, D4_REQUEST, 5);
+	q.has_reqip = true;
+	q.reqip.s_addr = htonl(0x0a000001);
+	t_check(v4(&f, &c[3], &out_a, &q, &a) && a.type == D4_NAK,
+		"INIT-REBOOT into another pool's address: NAK");
+	t_check(!get_lease(&f, &c[3], &out_a, &a), "both pools full for it");
 	fx_close(&f);
 }

@@ -311,6 +311,45 @@ static void test_dhcp4_vectors(void)
 		  CHADDR SNAME_FILE COOKIE "35 01 01 ff", pkt, sizeof(pkt));
 	t_check(d4_parse(pkt, n, &d) == -PROTO_ETYPE, "dhcp4 op 3");
 
+	/* A DHCPNAK (RFC 2131 table 3): no yiaddr, no lease time, server id,
+	 * message.  And a RELEASE from the client side: ciaddr set. */
+	memset(&m, 0, sizeof(m));
+	m.op = BOOTREPLY;
+	m.htype = 1;
+	m.hlen = 6;
+	m.xid = 0x0a0b0c0d;
+	m.flags = D4_BROADCAST_FLAG;
+	memcpy(m.chaddr, "\x02\x11\x22\x33\x44\x55", 6);
+	m.has_type = m.has_srvid = m.has_message = true;
+	m.type = D4_NAK;
+	inet_pton(AF_INET, "192.0.0.1", &m.srvid);
+	m.message = "no";
+	m.message_len = 2;
+	pbuf_init(&b, buf, sizeof(buf));
+	t_check(d4_build(&b, &m), "nak encodes");
+	t_bytes(buf, b.len,
+		"02 01 06 00 0a 0b 0c 0d 00 00 80 00"
+		"00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 "
+		CHADDR SNAME_FILE COOKIE
+		"35 01 06  36 04 c0 00 00 01  38 02 6e 6f  ff", "dhcpnak");
+	memset(&m, 0, sizeof(m));
+	m.op = BOOTREQUEST;
+	m.htype = 1;
+	m.hlen = 6;
+	m.xid = 7;
+	inet_pton(AF_INET, "1.1.1.120", &m.ciaddr);
+	memcpy(m.chaddr, "\x02\x11\x22\x33\x44\x55", 6);
+	m.has_type = m.has_srvid = true;
+	m.type = D4_RELEASE;
+	inet_pton(AF_INET, "192.0.0.1", &m.srvid);
+	pbuf_init(&b, buf, sizeof(buf));
+	t_check(d4_build(&b, &m), "release encodes");
+	t_bytes(buf, b.len,
+		"01 01 06 00 00 00 00 07 00 00 00 00"
+		"01 01 01 78 00 00 00 00 00 00 00 00 00 00 00 00 "
+		CHADDR SNAME_FILE COOKIE
+		"35 01 07  36 04 c0 00 00 01  ff", "dhcprelease");
+
 	/* PSID field helpers at the edges. */
 	uint16_t p;
 
@@ -322,6 +361,9 @@ static void test_dhcp4_vectors(void)
 	t_check(!d4_psid_decode(0, 0, 1, &p), "psid decode k=0 nonzero");
 
 	/* The encoder refuses a PSID that does not fit its length. */
+	m.has_portparams = true;
+	m.psid_offset = 6;
+	m.psid_len = 2;
 	m.psid = 4;
 	pbuf_init(&b, buf, sizeof(buf));
 	t_check(!d4_build(&b, &m), "encode psid 4 with k=2 refused");
