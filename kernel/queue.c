@@ -27,11 +27,12 @@ static struct dstm_skb_cb *dstm_skb_cb(struct sk_buff *skb)
 
 static void dstm_queue_timeout(struct dstm_dev *priv, struct sk_buff *skb)
 {
+	/* Count before the sender hears of it (it may look at once). */
+	dstm_drop_count(priv, DSTM_DROP_QUEUE_TIMEOUT);
+	DEV_STATS_INC(priv->dev, tx_dropped);
 	/* The control block held our deadline, not IPv4 options. */
 	memset(skb->cb, 0, sizeof(skb->cb));
 	icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-	dstm_drop_count(priv, DSTM_DROP_QUEUE_TIMEOUT);
-	DEV_STATS_INC(priv->dev, tx_dropped);
 	kfree_skb(skb);
 }
 

@@ -28,6 +28,19 @@ static void dstm_xmit_drop(struct dstm_dev *priv, struct sk_buff *skb,
 }
 
 /*
+ * Drop with an ICMP destination unreachable for the sender.  Count first:
+ * the sender the error wakes up may read the counters at once.
+ */
+static void dstm_xmit_reject(struct dstm_dev *priv, struct sk_buff *skb,
+			     enum dstm_drop_reason reason, u8 code, u32 info)
+{
+	dstm_drop_count(priv, reason);
+	DEV_STATS_INC(priv->dev, tx_dropped);
+	icmp_ndo_send(skb, ICMP_DEST_UNREACH, code, htonl(info));
+	kfree_skb(skb);
+}
+
+/*
  * Put the IPv6 header on @skb and send it over @dst, whose reference we
  * take over.  Returns the inner bytes sent (for the mapping's counters) or
  * 0 if the packet was dropped.
@@ -61,9 +74,8 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 	    (!skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu))) {
 		if (iph->frag_off & htons(IP_DF)) {
 			dst_release(dst);
-			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-				      htonl(mtu));
-			dstm_xmit_drop(priv, skb, DSTM_DROP_TOO_BIG);
+			dstm_xmit_reject(priv, skb, DSTM_DROP_TOO_BIG,
+					 ICMP_FRAG_NEEDED, mtu);
 			return 0;
 		}
 		/* RFC 2473 section 7.1: fragment the outer IPv6 packet. */
@@ -131,8 +143,8 @@ void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
 		fl6.saddr = cfg->local;
 		dst = ip6_dst_lookup_flow(priv->net, NULL, &fl6, NULL);
 		if (IS_ERR(dst)) {
-			dst_link_failure(skb);
-			dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
+			dstm_xmit_reject(priv, skb, DSTM_DROP_NO_ROUTE,
+					 ICMP_HOST_UNREACH, 0);
 			return;
 		}
 		dst_cache_set_ip6(&cfg->dst_cache, dst,
@@ -172,16 +184,15 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 		/* Portless protocols have no port set to be sent to. */
 		if (why == DSTM_DROP_FRAGMENT && err != -ENOENT)
 			why = DSTM_DROP_NO_MAPPING;
-		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-		dstm_xmit_drop(priv, skb, why);
+		dstm_xmit_reject(priv, skb, why, ICMP_HOST_UNREACH, 0);
 		return;
 	}
 
 	fl6.daddr = m->ipv6;
 	dst = ip6_dst_lookup_flow(priv->net, NULL, &fl6, NULL);
 	if (IS_ERR(dst)) {
-		dst_link_failure(skb);
-		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
+		dstm_xmit_reject(priv, skb, DSTM_DROP_NO_ROUTE,
+				 ICMP_HOST_UNREACH, 0);
 		return;
 	}
 	len = dstm_encap(priv, cfg, skb, dst, &fl6);
