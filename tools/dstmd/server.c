@@ -84,6 +84,27 @@ static bool rate_ok(struct dstmd *d, const struct in6_addr *src)
 	return true;
 }
 
+/*
+ * Listening on "::": join All_DHCP_Relay_Agents_and_Servers on every
+ * multicast interface there is now, so that Information-requests sent to
+ * ff02::1:2 arrive (best effort: interfaces that come later are not
+ * joined; name the interface in "listen" for those).
+ */
+static void join_all(int fd)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct ipv6_mreq mr;
+
+	if (!ifs)
+		return;
+	inet_pton(AF_INET6, "ff02::1:2", &mr.ipv6mr_multiaddr);
+	for (i = ifs; i->if_index; i++) {
+		mr.ipv6mr_interface = i->if_index;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr));
+	}
+	if_freenameindex(ifs);
+}
+
 int server_socket(const struct dstmd_config *c, char *err, size_t errlen)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
@@ -129,6 +150,8 @@ int server_socket(const struct dstmd_config *c, char *err, size_t errlen)
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto err_close;
+	if (!ifindex && IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr))
+		join_all(fd);
 	return fd;
 
 err_close:
