@@ -359,8 +359,10 @@ verdict() {
 			grep -v '^[[:space:]]*$' "$CONLOG" | tail -n 30 | sed 's/^/vm.sh:   /' >&2 || true
 		fi
 		if [ -f "$SHARE/dmesg" ]; then
-			cp "$SHARE/dmesg" "${CONLOG%.log}.dmesg" 2>/dev/null || true
-			echo "vm.sh: full kernel log: ${CONLOG%.log}.dmesg" >&2
+			local dm=$CONLOG.dmesg
+			[[ ${CONLOG##*/} != *.* ]] || dm=${CONLOG%.*}.dmesg
+			cp "$SHARE/dmesg" "$dm" 2>/dev/null || true
+			echo "vm.sh: full kernel log: $dm" >&2
 		fi
 		echo "vm.sh: console log: $CONLOG (${secs}s, $KVER)" >&2
 	elif [ "$KEEPLOG" = 0 ]; then
