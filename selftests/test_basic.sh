@@ -72,6 +72,18 @@ check "mapping counters: TEP rx = client tx (packets)" eq \
 check "mapping counters: TEP tx = client rx (packets)" eq \
 	"$(map_get tep dstm0 "$A4" tx_packets)" "$(dev_get a dstm0 stats.rx_packets)"
 
+# --- A 4over6 device carries IPv4 only: the stack should not send it IPv6
+# of its own (link-local DAD, router solicitations, MLD) just to have it
+# dropped and counted. Our namespaces turn DAD and RAs off; this one keeps
+# the kernel's defaults.
+check "a namespace with default IPv6 settings, dstm0 up in it" eval "
+	ns_add z && nsx z sysctl -qw net.ipv6.conf.all.accept_dad=1 \
+	net.ipv6.conf.default.accept_dad=1 net.ipv6.conf.all.accept_ra=1 \
+	net.ipv6.conf.default.accept_ra=1 && ip -n z link add dstm0 type dstm &&
+	ip -n z link set dstm0 up && sleep 3"
+check "nothing was sent to it to be dropped (not_ipv4 = 0, tx_dropped = 0)" eq \
+	"$(dev_get z dstm0 drops.not_ipv4) $(link_get z dstm0 tx dropped)" "0 0"
+
 # --- Without the mapping, B -> A stops at the TEP and is counted.
 check "map del $A4" ctl tep map del dstm0 ipv4 "$A4"
 snap t3 tep dstm0

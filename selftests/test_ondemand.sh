@@ -13,7 +13,7 @@
 #      answered.
 #   2. the lease goes away (addr none): new packets wait and ask again.
 #   3. queue-timeout: held packets get ICMP host unreachable, counted as
-#      queue_timeout.
+#      queue_timeout, also after the timeout was shortened.
 #   4. queue-len: what does not fit is dropped as queue_full; the rest
 #      leaves when the address comes.
 . "$(dirname "$0")/lib/topo.sh"
@@ -31,7 +31,9 @@ events() { # EVENT: how many monitor lines of that kind
 }
 
 check "standard topology" topo_standard
-check "client a: TEP set, no IPv4 address" client_setup a "$A6" "$TEP6" ""
+# A generous queue timeout: under emulation the "agent" here takes seconds.
+check "client a: TEP set, no IPv4 address, queue-timeout 30 s" \
+	client_setup a "$A6" "$TEP6" "" queue-timeout 30000
 check "a's device has no address" eq "$(dev_get a dstm0 addr)" null
 check "a has no IPv4 address at all" eq "$(ip -n a -4 -o addr show scope global | wc -l)" 0
 bglog "$TMPD/monitor" ctl a monitor
@@ -54,6 +56,8 @@ check "the held request left when the address came (tx +1)" wait_eq 5 1 \
 	delta a1 a dstm0 stats.tx_packets
 check "the TEP accepted it (rx +1, spoofed +0)" eq \
 	"$(delta t1 tep dstm0 stats.rx_packets) $(delta t1 tep dstm0 drops.spoofed)" "1 0"
+check "... so B got it from $A4 (not from 0.0.0.0, the source it was sent with)" \
+	eq "$(delta t1 tep dstm0 drops.spoofed)" 0
 check "the first ping was answered: no packet lost" eval \
 	"[ $rc = 0 ] && grep -q ' 1 received' $TMPD/ping1 || { cat $TMPD/ping1; false; }"
 check "ping a -> B, now with the lease" ping_all a "$B4"
@@ -74,20 +78,43 @@ rc=$?
 check "the held ping was answered" eval \
 	"[ $rc = 0 ] && grep -q ' 1 received' $TMPD/ping2 || { cat $TMPD/ping2; false; }"
 
-# --- 3. Nobody answers the request in time: ICMP host unreachable.
-check "addr none, queue-timeout 1000 ms" ctl a set dstm0 addr none queue-timeout 1000
+# --- 3. Nobody answers the request in time: ICMP host unreachable. A new
+# device, so that no timer of the parts above is pending.
+unreachable_within() { # SECONDS: one ping, host unreachable in time
+	local t0=$SECONDS
+	! nsx a ping -n -c 1 -W 20 "$B4" >"$TMPD/ping3" 2>&1
+	cat "$TMPD/ping3"
+	echo "took $((SECONDS - t0)) s"
+	grep -q 'Destination Host Unreachable' "$TMPD/ping3" &&
+		[ $((SECONDS - t0)) -le "$1" ]
+}
+check "a new dstm0: no address, queue-timeout 1000 ms" eval "
+	ip -n a link del dstm0 &&
+	client_setup a $A6 $TEP6 '' queue-timeout 1000 &&
+	ip -n a addr add $A4/32 dev dstm0"
 snap a3 a dstm0
-t0=$SECONDS
-check "ping a -> B: host unreachable" eval \
-	"! nsx a ping -n -c 1 -W 10 $B4 >$TMPD/ping3 2>&1 &&
-	 grep -q 'Destination Host Unreachable' $TMPD/ping3 || { cat $TMPD/ping3; false; }"
-check "... after the timeout, well before ping's own 10 s" le $((SECONDS - t0)) 8
+check "ping a -> B: host unreachable, after ~1 s (<= 8 s)" unreachable_within 8
 check "drops.queue_timeout +1, queued +1, tx +0" eq \
 	"$(delta a3 a dstm0 drops.queue_timeout) $(delta a3 a dstm0 stats.queued) $(delta a3 a dstm0 stats.tx_packets)" \
 	"1 1 0"
 
+# The timeout is settable at any time: a shorter one applies to the next
+# packet even though an earlier packet (sent since) had armed the timer
+# for a longer one.
+check "queue-timeout 30000; one packet held, then sent with the lease" eval "
+	ctl a set dstm0 queue-timeout 30000 &&
+	nettool a udp-send $B4 9000 && lease &&
+	wait_eq 5 1 delta a3 a dstm0 stats.tx_packets"
+check "addr none, queue-timeout 1000 ms" ctl a set dstm0 addr none queue-timeout 1000
+snap a3b a dstm0
+check "ping a -> B: host unreachable after ~1 s, not 30 (<= 8 s)" unreachable_within 8
+check "drops.queue_timeout +1" eq "$(delta a3b a dstm0 drops.queue_timeout)" 1
+
 # --- 4. A queue of 2: the rest is dropped, the 2 leave with the address.
-check "queue-len 2, queue-timeout 30000 ms" ctl a set dstm0 queue-len 2 queue-timeout 30000
+check "a new dstm0: no address, queue-len 2, queue-timeout 30000 ms" eval "
+	ip -n a link del dstm0 &&
+	client_setup a $A6 $TEP6 '' queue-len 2 queue-timeout 30000 &&
+	ip -n a addr add $A4/32 dev dstm0"
 snap a4 a dstm0
 snap t4 tep dstm0
 check "5 packets to B while there is no address" nettool a udp-send "$B4" 9000 --count 5

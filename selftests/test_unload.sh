@@ -41,7 +41,7 @@ bg nsx b ping -f -q "$A4"
 bg nsx a ping -q -i 0.01 "$B4"
 A_PING=$BG_PID
 bg nsx b iperf3 -s -1 -B "$B4"
-sleep 2
+wait_for 30 eval "nsx b ss -ltn | grep -q ':5201 '"
 bg nsx c iperf3 -c "$B4" -t 120 -b 20M
 IPERF=$BG_PID
 check "traffic flows through the TEP (> 20 packets/s)" wait_eq 20 ok eval \
@@ -52,6 +52,10 @@ check "and into a (> 20 packets/s)" wait_eq 10 ok eval \
 # --- a's namespace goes away with its dstm0 receiving the flood.
 check "ip netns del a; its last process ends" eval \
 	"ip netns del a && kill $A_PING && wait $A_PING 2>/dev/null; true"
+# The namespace is torn down asynchronously (and slowly, under a flood in
+# an emulator); its veth peer on the TEP goes when it is done.
+check "a's namespace is torn down (the TEP's ta0 is gone)" wait_eq 90 ok eval \
+	'ip -n tep link show ta0 >/dev/null 2>&1 || echo ok'
 check "the TEP now drops the flood for a (no route to a)" wait_eq 10 ok eval \
 	'ge "$(dev_get tep dstm0 drops.no_route)" 1 >/dev/null && echo ok'
 
@@ -87,6 +91,8 @@ C_PING=$BG_PID
 check "c floods B through the TEP" wait_eq 10 ok eval \
 	'ge "$(rx_rate tep dstm0)" 20 >/dev/null && echo ok'
 check "ip netns del tep" ip netns del tep
+check "tep's namespace is torn down (c's c0 is gone)" wait_eq 90 ok eval \
+	'ip -n c link show c0 >/dev/null 2>&1 || echo ok'
 check "c's packets go nowhere now (no route to the TEP)" wait_eq 15 ok eval \
 	'ge "$(dev_get c dstm0 drops.no_route)" 1 >/dev/null && echo ok'
 kill "$C_PING" 2>/dev/null

@@ -164,19 +164,34 @@ topo_done() {
 	exit 1
 }
 
-# Start CMD in the background, output to $TMPD/bg.log; it is killed at
-# exit. Sets BG_PID.
+# The plain command line behind our wrappers (nsx, ctl, nettool), so that
+# a background job is the process itself, not a subshell running a shell
+# function: killing a subshell would leave its child running, and a process
+# left in a namespace keeps that namespace alive. Sets CMDV.
+cmdv() {
+	case $1 in
+	nsx) CMDV=(ip netns exec "${@:2}") ;;
+	ctl) CMDV=(ip netns exec "$2" "$DSTMCTL" "${@:3}") ;;
+	nettool) CMDV=(ip netns exec "$2" python3 -I -S "$NETTOOL" "${@:3}") ;;
+	*) CMDV=("$@") ;;
+	esac
+}
+
+# bg CMD...: start CMD in the background, output appended to
+# $TMPD/bg.log; it is killed at exit. Sets BG_PID.
 bg() {
-	"$@" >>"$TMPD/bg.log" 2>&1 &
+	cmdv "$@"
+	"${CMDV[@]}" >>"$TMPD/bg.log" 2>&1 &
 	BG_PID=$!
 	TOPO_PIDS+=("$BG_PID")
 }
 
-# bglog FILE CMD...: like bg, output to FILE.
+# bglog FILE CMD...: the same, output to FILE (truncated first).
 bglog() {
 	local f=$1
 	shift
-	"$@" >"$f" 2>&1 &
+	cmdv "$@"
+	"${CMDV[@]}" >"$f" 2>&1 &
 	BG_PID=$!
 	TOPO_PIDS+=("$BG_PID")
 }
@@ -352,10 +367,23 @@ jkey() {
 	fi
 }
 
-# dev_get NS DEV KEY: e.g. dev_get tep dstm0 drops.spoofed (the part
-# before the dot is for the reader: every key is unique in "show").
+# jpath PATH: like jkey, but "stats.x" / "drops.x" look inside that nested
+# object only (DEV_GET has a queue_timeout setting and a queue_timeout
+# drop counter).
+jpath() {
+	local text re
+	text=$(cat)
+	if [[ $1 == *.* ]]; then
+		re="\"${1%%.*}\":\\{([^}]*)\\}"
+		[[ $text =~ $re ]] || { echo missing; return; }
+		text="{${BASH_REMATCH[1]}}"
+	fi
+	jkey "${1##*.}" <<<"$text"
+}
+
+# dev_get NS DEV PATH: e.g. dev_get tep dstm0 drops.spoofed
 dev_get() {
-	ctl "$1" -j show "$2" | jkey "${3##*.}"
+	ctl "$1" -j show "$2" | jpath "$3"
 }
 
 # drops_other NS DEV [REASON...]: the sum of every drop counter of DEV
@@ -419,7 +447,7 @@ numdiff() { # A B: A - B, or "NaN(A,B)" if either is not a number
 
 delta() { # NAME NS DEV PATH
 	local before now
-	before=$(jkey "${4##*.}" <"$TMPD/snap.$1")
+	before=$(jpath "$4" <"$TMPD/snap.$1")
 	now=$(dev_get "$2" "$3" "$4")
 	numdiff "$now" "$before"
 }
