@@ -16,6 +16,8 @@
 #   4. SIGTERM: RELEASE; the address, the routes and the TEP's mapping go.
 #   5. idle release: no IPv4 traffic for 3 s, the lease is given back; the
 #      next packet acquires again.
+#   6. the server goes away: T1 renewing and T2 rebinding get no answer,
+#      the lease ends and the agent takes it out.
 # vm-options: --timeout 900
 . "$(dirname "$0")/lib/topo.sh"
 . "$(dirname "$0")/lib/agent.sh"
@@ -87,6 +89,18 @@ check "the on-demand route stays" contains - "^default" <<<"$(routes4 a)"
 check "the TEP's mapping is gone after the idle release" wait_eq 5 missing mapped ipv6
 check "the next ping acquires again and is answered" nsx a ping -n -c 1 -W 15 "$B4"
 check "bound again" agent_wait a2 bound 2 5
+ADDR=$(agent_field a2 bound addr)
+
+# --- 6. the server goes away: renewing, rebinding, then the lease ends
+dstmd_stop
+nsx a ping -n -q -i 0.5 -w 14 "$B4" >/dev/null 2>&1 &	# not idle meanwhile
+check "with dstmd gone, the lease expires (renewing and rebinding unanswered)" \
+	agent_wait a2 expired 1 20
+check "the agent said so" agent_log a2 "lease of $ADDR expired"
+check "it rebound first (T2)" agent_log a2 "rebinding"
+check "the device has no address after expiry" eq "$(dev_get a dstm0 addr)" null
+check "no IPv4 address left on dstm0" eq "$(ip -n a -4 -o addr show dev dstm0 | wc -l)" 0
+check "the on-demand route is back" contains - "^default" <<<"$(routes4 a)"
 check "agent a2 exits 0 on SIGINT" agent_stop a2 0 INT
 
 [ "$T_FAIL" = 0 ] || { sed 's/^/# agent a: /' "$TMPD/agent.a.log" | tail -40;
