@@ -298,9 +298,8 @@ static void lease_timers(struct agent *ag, int64_t now)
 		return;
 	}
 	if (now >= ag->t2_at && phase < PH_REBINDING) {
-		if (ag->tx == TX_RENEW)
-			ag_log(ag, "no answer to renewing %s by T2: rebinding",
-			       ip4(ag->l.addr, a));
+		ag_log(ag, "T2: rebinding %s%s", ip4(ag->l.addr, a),
+		       ag->tx == TX_RENEW ? " (renewing got no answer)" : "");
 		phase = PH_REBINDING;
 		dhcp_stop(ag);
 		dhcp_start(ag, TX_REBIND);
