@@ -395,8 +395,19 @@ static void server_key(struct cfg_ctx *x, const char *name, const char *value)
 	int b;
 
 	if (IS("listen")) {
-		if (strlen(value) >= sizeof(c->listen))
-			fail(x, x->line, "listen value too long");
+		struct in6_addr a;
+		char addr[INET6_ADDRSTRLEN + IF_NAMESIZE], *pct;
+
+		snprintf(addr, sizeof(addr), "%s", value);
+		pct = strchr(addr, '%');	/* fe80::1%eth0 */
+		if (pct)
+			*pct = '\0';
+		if (inet_pton(AF_INET, value, &a) == 1)
+			fail(x, x->line, "bad listen '%s' (an IPv4 address: DHCPv4-over-DHCPv6 is served on IPv6)", value);
+		else if (strlen(value) >= sizeof(c->listen) ||
+		    (inet_pton(AF_INET6, addr, &a) != 1 &&
+		     (pct || !valid_ifname(value))))
+			fail(x, x->line, "bad listen '%s' (expected an IPv6 address or an interface name)", value);
 		else
 			snprintf(c->listen, sizeof(c->listen), "%s", value);
 	} else if (IS("port")) {

@@ -97,6 +97,10 @@ void test_config(void)
 	conf_err("[server]\nthis is not ini\n" POOL,
 		 "2: syntax error (expected NAME = VALUE or [SECTION])");
 	conf_err("[server]\n", "1: no [pool NAME] section: nothing to hand out");
+	conf_err("[server]\nlisten = 10.0.0.1\n" POOL,
+		 "2: bad listen '10.0.0.1' (an IPv4 address: DHCPv4-over-DHCPv6 is served on IPv6)");
+	conf_err("[server]\nlisten = a/b\n" POOL,
+		 "2: bad listen 'a/b' (expected an IPv6 address or an interface name)");
 	conf_err(POOL "renew-time = 200\n",
 		 "1: pool 'p': need renew-time <= rebind-time <= lease-time");
 	t_check(config_load(&c, "/nonexistent/x.conf", e, sizeof(e)) == -1 &&
