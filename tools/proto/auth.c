@@ -180,3 +180,34 @@ bool d6_auth_verify_reconf(const uint8_t *msg, size_t len,
 		return false;
 	return CRYPTO_memcmp(mac, value, sizeof(mac)) == 0;
 }
+
+int d6_build_reconfigure(uint8_t *buf, size_t cap, const uint8_t *server_duid,
+			 size_t server_duid_len, const uint8_t *client_duid,
+			 size_t client_duid_len, uint8_t msg_type,
+			 uint64_t replay, const uint8_t key[D6_RECONF_KEY_LEN])
+{
+	struct pbuf b;
+	size_t off;
+
+	pbuf_init(&b, buf, cap);
+	d6_put_hdr(&b, D6_RECONFIGURE, 0);	/* xid 0 (RFC 8415 18.3.11) */
+	d6_put_opt(&b, D6O_SERVERID, server_duid, server_duid_len);
+	d6_put_opt(&b, D6O_CLIENTID, client_duid, client_duid_len);
+	d6_put_u8_opt(&b, D6O_RECONF_MSG, msg_type);
+	off = d6_put_auth_reconf_hmac(&b, replay);
+	if (b.err)
+		return -PROTO_ENOSPACE;
+	if (!d6_auth_sign_md5(buf, b.len, off, key))
+		return -PROTO_EBADOPT;
+	return (int)b.len;
+}
+
+bool d6_reconfigure_ok(const uint8_t *msg, size_t len, const struct d6_msg *m,
+		       const uint8_t key[D6_RECONF_KEY_LEN], bool have_last,
+		       uint64_t last)
+{
+	return m->type == D6_RECONFIGURE && m->has_serverid &&
+	       m->has_clientid && m->has_reconf_msg && m->has_auth &&
+	       d6_auth_verify_reconf(msg, len, &m->auth, key) &&
+	       d6_replay_ok(have_last, last, m->auth.replay);
+}

@@ -71,6 +71,22 @@ bool d6_auth_verify_reconf(const uint8_t *msg, size_t len,
 			   const struct d6_auth *a,
 			   const uint8_t key[D6_RECONF_KEY_LEN]);
 
+/*
+ * A whole Reconfigure (RFC 8415 18.3.11, 20.4.2): ServerID, ClientID,
+ * OPTION_RECONF_MSG = msg_type (11: Information-request, as DSTM's DNS
+ * extension uses it) and the Authentication option with the HMAC-MD5 of
+ * the message under the client's Reconfigure Key.  Length or <0.
+ */
+int d6_build_reconfigure(uint8_t *buf, size_t cap, const uint8_t *server_duid,
+			 size_t server_duid_len, const uint8_t *client_duid,
+			 size_t client_duid_len, uint8_t msg_type,
+			 uint64_t replay, const uint8_t key[D6_RECONF_KEY_LEN]);
+/* A client's check of a received Reconfigure: parsed m, the key from its
+ * Reply, its last accepted replay counter.  true if it must act on it. */
+bool d6_reconfigure_ok(const uint8_t *msg, size_t len, const struct d6_msg *m,
+		       const uint8_t key[D6_RECONF_KEY_LEN], bool have_last,
+		       uint64_t last);
+
 /* RDM 0: a replay counter must strictly increase. */
 static inline bool d6_replay_ok(bool have_last, uint64_t last, uint64_t got)
 {

@@ -466,6 +466,29 @@ void test_auth(void)
 	t_check(!d6_auth_verify_reconf(pkt, n, &m.auth, key),
 		"reconf wrong key");
 
+	/* The whole Reconfigure, built in one call: same bytes as above with
+	 * the ClientID, and it verifies. */
+	static const uint8_t cduid[] = { 0, 3, 0, 1, 2, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	int rn;
+
+	key[0] ^= 1;	/* back to the right key */
+	rn = d6_build_reconfigure(pkt, sizeof(pkt), duid, sizeof(duid), cduid,
+				  sizeof(cduid), D6_INFORMATION_REQUEST, 9, key);
+	t_check(rn == 4 + 14 + 14 + 5 + 32, "reconfigure length %d", rn);
+	t_bytes(pkt, rn > 32 ? (size_t)rn - 16 : 0,
+		"0a 00 00 00 00 02 00 0a " DUID_HEX
+		"00 01 00 0a 00 03 00 01 02 11 22 33 44 55  00 13 00 01 0b"
+		"00 0b 00 1c 03 01 00 00 00 00 00 00 00 00 09 02",
+		"d6_build_reconfigure layout");
+	t_check(rn > 0 && d6_parse(pkt, (size_t)rn, &m) == 0 &&
+		d6_reconfigure_ok(pkt, (size_t)rn, &m, key, true, 8),
+		"reconfigure accepted by the client");
+	t_check(!d6_reconfigure_ok(pkt, (size_t)rn, &m, key, true, 9),
+		"replayed reconfigure refused");
+	pkt[20] ^= 1;
+	t_check(!d6_reconfigure_ok(pkt, (size_t)rn, &m, key, false, 0),
+		"tampered reconfigure refused");
+
 	t_check(d6_replay_ok(false, 0, 0), "first replay value accepted");
 	t_check(d6_replay_ok(true, 5, 6), "increasing replay accepted");
 	t_check(!d6_replay_ok(true, 5, 5), "equal replay refused");
