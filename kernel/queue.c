@@ -36,24 +36,35 @@ static void dstm_queue_timeout(struct dstm_dev *priv, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
+/*
+ * Deadlines are not in queue order (the timeout may change between two
+ * packets), so look at every held packet; there are at most a few
+ * thousand.
+ */
 static void dstm_queue_expire(struct timer_list *timer)
 {
 	struct dstm_queue *q = from_timer(q, timer, timer);
 	struct dstm_dev *priv = container_of(q, struct dstm_dev, queue);
+	unsigned long next = 0, now = jiffies;
+	struct sk_buff *skb, *tmp;
 	struct sk_buff_head expired;
-	struct sk_buff *skb;
 	unsigned long flags;
 
 	__skb_queue_head_init(&expired);
 	spin_lock_irqsave(&q->skbs.lock, flags);
-	while ((skb = skb_peek(&q->skbs))) {
-		if (time_before(jiffies, dstm_skb_cb(skb)->deadline)) {
-			mod_timer(&q->timer, dstm_skb_cb(skb)->deadline);
-			break;
+	skb_queue_walk_safe(&q->skbs, skb, tmp) {
+		unsigned long deadline = dstm_skb_cb(skb)->deadline;
+
+		if (time_before(now, deadline)) {
+			if (!next || time_before(deadline, next))
+				next = deadline;
+			continue;
 		}
 		__skb_unlink(skb, &q->skbs);
 		__skb_queue_tail(&expired, skb);
 	}
+	if (next)
+		timer_reduce(&q->timer, next);
 	spin_unlock_irqrestore(&q->skbs.lock, flags);
 
 	rcu_read_lock();
@@ -94,8 +105,8 @@ void dstm_queue_skb(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	full = skb_queue_len(&q->skbs) >= cfg->queue_len;
 	if (!full) {
 		__skb_queue_tail(&q->skbs, skb);
-		if (!timer_pending(&q->timer))
-			mod_timer(&q->timer, dstm_skb_cb(skb)->deadline);
+		/* Sooner than whatever the timer waits for, if need be. */
+		timer_reduce(&q->timer, dstm_skb_cb(skb)->deadline);
 	}
 	spin_unlock_irqrestore(&q->skbs.lock, flags);
 

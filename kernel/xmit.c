@@ -10,6 +10,9 @@
 
 #include <linux/icmp.h>
 #include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
 #include <net/ip6_route.h>
@@ -122,6 +125,49 @@ err_malformed:
 	return 0;
 }
 
+/*
+ * A packet sent before the host had an IPv4 address leaves from 0.0.0.0:
+ * typically the very packet that asked for the address, held in the
+ * queue.  Give it the address now, or the TEP would rightly drop it as
+ * spoofed and the first packet would be lost.  Replies find sockets bound
+ * to INADDR_ANY (ping, UDP).
+ */
+static int dstm_xmit_fix_source(struct sk_buff *skb, __be32 addr)
+{
+	unsigned int thoff = ip_hdr(skb)->ihl * 4;
+	struct iphdr *iph;
+	struct udphdr *uh;
+	struct tcphdr *th;
+
+	if (skb_ensure_writable(skb, thoff))
+		return -ENOMEM;
+	if (!(ip_hdr(skb)->frag_off & htons(IP_OFFSET))) {
+		switch (ip_hdr(skb)->protocol) {
+		case IPPROTO_TCP:
+			if (skb_ensure_writable(skb, thoff + sizeof(*th)))
+				return -EINVAL;
+			th = (struct tcphdr *)(skb->data + thoff);
+			inet_proto_csum_replace4(&th->check, skb, 0, addr, true);
+			break;
+		case IPPROTO_UDP:
+			if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
+				return -EINVAL;
+			uh = (struct udphdr *)(skb->data + thoff);
+			/* UDP over IPv4 may go without a checksum (zero). */
+			if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL)
+				break;
+			inet_proto_csum_replace4(&uh->check, skb, 0, addr, true);
+			if (!uh->check)
+				uh->check = CSUM_MANGLED_0;
+			break;
+		}
+	}
+	iph = ip_hdr(skb);
+	csum_replace4(&iph->check, iph->saddr, addr);
+	iph->saddr = addr;
+	return 0;
+}
+
 /* Client mode, with an address: everything goes to the TEP. */
 void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
 		      struct sk_buff *skb)
@@ -134,6 +180,11 @@ void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
 
 	if (unlikely(ipv6_addr_any(&cfg->tep))) {
 		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_CONFIG);
+		return;
+	}
+	if (unlikely(!ip_hdr(skb)->saddr) &&
+	    dstm_xmit_fix_source(skb, cfg->addr)) {
+		dstm_xmit_drop(priv, skb, DSTM_DROP_MALFORMED);
 		return;
 	}
 
