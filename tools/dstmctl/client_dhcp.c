@@ -649,6 +649,21 @@ static void on_reconfigure(struct agent *ag, const uint8_t *pkt, size_t len,
 	ag_reconfigure(ag, m->reconf_msg);
 }
 
+/* Say why an answer was dropped, once per 10 s at most. */
+static void bad_answer(struct agent *ag, const struct sockaddr_in6 *from,
+		       const char *what, int err)
+{
+	static int64_t last;
+	char s[INET6_ADDRSTRLEN];
+	int64_t now = ag_now();
+
+	if (last && now - last < 10000)
+		return;
+	last = now;
+	ag_log(ag, "malformed%s from %s dropped: %s", what,
+	       ip6(&from->sin6_addr, s), proto_strerror(err));
+}
+
 void dhcp_receive(struct agent *ag)
 {
 	uint8_t buf[4096];
@@ -666,15 +681,20 @@ void dhcp_receive(struct agent *ag)
 		if (n < 0)
 			return;
 		ret = d6_parse(buf, (size_t)n, &m);
-		if (ret < 0)
+		if (ret < 0) {
+			bad_answer(ag, &from, "", ret);
 			continue;
+		}
 		switch (m.type) {
 		case D6_REPLY:
 			on_reply(ag, &m);
 			break;
 		case D6_DHCPV4_RESPONSE:
-			if (d4o6_parse_response(buf, (size_t)n, &m, &a) < 0)
+			ret = d4o6_parse_response(buf, (size_t)n, &m, &a);
+			if (ret < 0) {
+				bad_answer(ag, &from, " DHCPV4-RESPONSE", ret);
 				break;
+			}
 			on_v4(ag, &a);
 			break;
 		case D6_RECONFIGURE:
