@@ -39,7 +39,7 @@ kea_conf() {
 	EOF
 	cat >"$TMPD/kea-dhcp4.json" <<-EOF
 	{ "Dhcp4": {
-	  "interfaces-config": { "interfaces": [ "tb0" ], "dhcp-socket-type": "udp" },
+	  "interfaces-config": { "interfaces": [ "ta0" ], "dhcp-socket-type": "udp" },
 	  "dhcp4o6-port": 6767,
 	  "lease-database": { "type": "memfile", "persist": true, "name": "$TMPD/kea-dhcp4.leases", "lfc-interval": 0 },
 	  "valid-lifetime": 20, "renew-timer": 5, "rebind-timer": 15,
@@ -50,7 +50,11 @@ kea_conf() {
 	EOF
 }
 
+# kea-dhcp4 answers DHCPv4-over-DHCPv6 only on an interface it serves
+# itself (with another one in its list the answers never leave): ta0, with
+# an IPv4 address of its own for kea-dhcp4's socket.
 kea_start() {
+	addr4 tep ta0 203.0.113.1/32 || return 1
 	kea_conf || return 1
 	export KEA_LOCKFILE_DIR=$TMPD KEA_PIDFILE_DIR=$TMPD
 	bglog "$TMPD/kea-dhcp4.out" ip netns exec tep kea-dhcp4 -c "$TMPD/kea-dhcp4.json"
