@@ -19,11 +19,19 @@
 # still showing the host's files, so a cwd under /tmp exists); the shared
 # directory of vm.sh at /run/dstm-vm; /lib/modules/KVER with the layer that
 # holds our dstm.ko and its depmod indexes on top; --rwdir shares.
+#
+# The root itself is a small tmpfs (read-only once built) that mirrors the
+# host's top level: its directories are bind mounts of the 9p mount, its
+# symlinks are copies. That is for speed: v9fs never caches symlink
+# targets, and with a merged /usr every exec and every library load goes
+# through /bin, /lib or /lib64, each a 9p round trip (8 of the 19 that a
+# plain /bin/true costs).
 
 PATH=/bin
 export PATH
 R=/newroot
 SHARE=/run/dstm-vm
+H=/host
 OPT9P=trans=virtio,version=9p2000.L,msize=262144
 
 die() {
@@ -47,14 +55,36 @@ mnt() { # fstype source target [options]
 
 # A writable view of a read-only host directory: overlay, tmpfs upper.
 overlay_rw() { # dir [extra lower dir]
-	[ -d "$R$1" ] || return 0
+	[ -d "$H$1" ] || return 0
 	u=$R/run/dstm-vm-overlay/$(echo "$1" | tr / _)
 	mkdir -p "$u/upper" "$u/work"
-	mnt overlay overlay "$R$1" "lowerdir=${2:+$2:}$R$1,upperdir=$u/upper,workdir=$u/work"
+	mnt overlay overlay "$R$1" "lowerdir=${2:+$2:}$H$1,upperdir=$u/upper,workdir=$u/work"
+}
+
+# The root: a tmpfs mirroring the host's top level (see above).
+mirror_root() {
+	mnt tmpfs tmpfs $R mode=755
+	for p in "$H"/* "$H"/.[!.]*; do
+		[ -e "$p" ] || [ -L "$p" ] || continue
+		e=${p#"$H"/}
+		if [ -L "$p" ]; then
+			ln -s "$(readlink "$p")" "$R/$e"
+		elif [ -d "$p" ]; then
+			mkdir "$R/$e"
+			case $e in
+			proc | sys | dev | run | etc | var | root | tmp) ;; # mounted below
+			*) mount --bind "$p" "$R/$e" || die "cannot bind $p" ;;
+			esac
+		else
+			: >"$R/$e"
+			mount --bind "$p" "$R/$e" || die "cannot bind $p"
+		fi
+	done
 }
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc # for busybox's mount
 
 while read -r m; do
 	insmod "/modules/$m" || die "insmod $m failed"
@@ -64,15 +94,18 @@ mark "modules loaded"
 # insmod probes the virtio devices synchronously, but be patient with a
 # slow (TCG) guest anyway.
 i=0
-until mount -t 9p -o "$OPT9P,ro,cache=loose" /dev/root $R 2>/dev/null; do
+mkdir -p $H
+until mount -t 9p -o "$OPT9P,ro,cache=loose" /dev/root $H 2>/dev/null; do
 	i=$((i + 1))
 	[ "$i" -lt 50 ] || die "cannot mount the host root over 9p"
 	sleep 0.1
 done
 mark "9p root mounted"
-if [ -z "$dstmvm_init" ] || [ ! -f "$R$dstmvm_init" ]; then
+if [ -z "$dstmvm_init" ] || [ ! -f "$H$dstmvm_init" ]; then
 	die "no guest init: '$dstmvm_init'"
 fi
+mirror_root
+mark "root mirrored"
 
 mnt tmpfs tmpfs $R/run mode=755
 mkdir -p $R$SHARE $R/run/netns $R/run/lock $R/run/dstm-vm-overlay
@@ -105,8 +138,8 @@ chmod 1777 $R/tmp
 # Our dstm.ko: vm.sh ran depmod on the host into a layer holding only the
 # modules.* indexes and updates/dstm.ko; it goes above the kernel's modules.
 if [ -n "$MODLAYER" ]; then
-	[ -d "$R$MODLAYER" ] || die "module layer $MODLAYER missing"
-	overlay_rw "/lib/modules/$KVER" "$R$MODLAYER"
+	[ -d "$H$MODLAYER" ] || die "module layer $MODLAYER missing"
+	overlay_rw "/lib/modules/$KVER" "$H$MODLAYER"
 fi
 
 mark "overlays mounted"
@@ -118,6 +151,7 @@ for d in $RWDIRS; do
 done
 
 echo dstm-vm >$R/proc/sys/kernel/hostname
+mount -o remount,ro $R || die "cannot make / read-only"
 mark "switching root"
 # shellcheck disable=SC2093 # die runs only if the exec fails
 exec switch_root $R /bin/bash "$dstmvm_init"

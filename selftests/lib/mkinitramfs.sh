@@ -108,7 +108,7 @@ build() {
 	trap "rm -rf '$stage'" EXIT
 	mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
 	cp "$BUSYBOX" "$stage/bin/busybox"
-	for n in sh mount insmod sleep poweroff switch_root mkdir chmod tr uname printf; do
+	for n in sh mount insmod sleep poweroff switch_root mkdir chmod tr uname printf ln readlink; do
 		ln -s busybox "$stage/bin/$n"
 	done
 	install -m 0755 "$LIB/initramfs-init.sh" "$stage/init"
