@@ -34,8 +34,10 @@ check "a: client device" client_dev a
 check "agent with the DNS trigger on $STUB" agent_start a a server "$TEP6" idle 3 \
 	dns "$STUB" dns-upstream "[$TEP6]:$ZONE_PORT"
 
+check "the stub's address is on lo (glibc's AI_ADDRCONFIG then asks for A)" \
+	eval "ip -n a -4 -o addr show dev lo | grep -q ' $STUB/32 '"
 check "dual.example resolves through the stub (A and AAAA)" eval \
-	"nsx a getent ahosts dual.example | grep -q '$A6_GW' && nsx a getent ahosts dual.example | grep -q '$B4'"
+	"nsx a getent ahosts dual.example >'$TMPD/getent' && grep -q '$A6_GW' '$TMPD/getent' && grep -q '$B4' '$TMPD/getent' || { cat '$TMPD/getent'; false; }"
 check "... and asks for no lease (it has IPv6)" eq "$(agent_events a acquiring)" 0
 check "nosuch.example: NXDOMAIN passes through" not nsx a getent ahosts nosuch.example
 check "... no lease" eq "$(agent_events a acquiring)" 0
@@ -56,6 +58,8 @@ check "... nothing was held in the kernel (queued +0)" eq "$(delta a1 a dstm0 st
 check "... no spoofed or lost packet at the TEP" eq \
 	"$(delta t1 tep dstm0 drops.spoofed) $(delta t1 tep dstm0 stats.rx_packets)" "0 1"
 check "agent stops (exit 0)" agent_stop a 0
+check "... and took its address off lo" eval "! ip -n a -4 -o addr show dev lo | grep -q ' $STUB/32 '"
 
-[ "$T_FAIL" = 0 ] || sed 's/^/# agent: /' "$TMPD/agent.a.log" | tail -n 25
+[ "$T_FAIL" = 0 ] || { sed 's/^/# agent: /' "$TMPD/agent.a.log" | tail -n 25;
+	sed 's/^/# upstream: /' "$TMPD/zone.log"; }
 topo_done

@@ -130,6 +130,7 @@ struct agent {
 	bool port_range_saved;
 	char port_range_old[64];
 	bool nft_table;
+	bool lo_addr;			/* we put the DNS address on lo */
 	unsigned int demand_routes;	/* routes installed for on demand */
 
 	struct ag_dns *dns;
@@ -174,6 +175,8 @@ int net_configure(struct agent *ag, const struct ag_lease *old,
 		  const struct ag_lease *l);
 /* Lease gone: device address 0, interface address, routes, port set. */
 void net_deconfigure(struct agent *ag, const struct ag_lease *l);
+/* Add (0, or 1 if it was there) or remove a /32 of host scope on lo. */
+int net_loopback(struct agent *ag, struct in_addr a, bool add);
 /* IPv4 packets through the device so far (tx + rx), or -1. */
 int64_t net_packets(struct agent *ag);
 

@@ -22,6 +22,9 @@
  *
  * UDP only: an answer with TC set goes back as it came; the client's
  * retry over TCP goes past the stub to the next nameserver of resolv.conf.
+ *
+ * A listen address in 127/8 (not 127.0.0.1) is also put on lo while the
+ * agent runs: see net_loopback() for why glibc needs it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -102,6 +105,13 @@ int dns_open(struct agent *ag)
 		goto err;
 	}
 	ag->dns = d;
+	if (l->ss_family == AF_INET) {
+		struct in_addr a = ((const struct sockaddr_in *)l)->sin_addr;
+
+		if ((ntohl(a.s_addr) >> 24) == 127 &&
+		    a.s_addr != htonl(INADDR_LOOPBACK) && !net_loopback(ag, a, true))
+			ag->lo_addr = true;
+	}
 	return 0;
 err:
 	if (d->listen >= 0)
@@ -121,6 +131,10 @@ void dns_close(struct agent *ag)
 		return;
 	for (i = 0; i < PENDING_MAX; i++)
 		free(d->p[i].held);
+	if (ag->lo_addr)
+		net_loopback(ag, ((const struct sockaddr_in *)&ag->o.dns_listen)->sin_addr,
+			     false);
+	ag->lo_addr = false;
 	close(d->listen);
 	close(d->up);
 	free(d);

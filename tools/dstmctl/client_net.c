@@ -98,6 +98,37 @@ static int addr_op(struct agent *ag, struct in_addr a, bool add)
 	return 0;
 }
 
+/*
+ * The DNS trigger's listen address on lo.  glibc's getaddrinfo() with
+ * AI_ADDRCONFIG (the default without hints) asks for A records only when
+ * the host has an IPv4 address other than 127.0.0.1, which a DSTM host
+ * without a lease has not: its applications would never see an A record,
+ * so never send IPv4.  A 127/8 address on lo counts for glibc, and being
+ * of host scope it is never the source of a packet to the world.
+ */
+int net_loopback(struct agent *ag, struct in_addr a, bool add)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *na = nl_addr_build(AF_INET, &a, 4);
+	int lo = (int)if_nametoindex("lo"), err = -NLE_NOMEM;
+
+	if (ra && na && lo) {
+		nl_addr_set_prefixlen(na, 32);
+		rtnl_addr_set_ifindex(ra, lo);
+		rtnl_addr_set_family(ra, AF_INET);
+		rtnl_addr_set_local(ra, na);
+		rtnl_addr_set_prefixlen(ra, 32);
+		rtnl_addr_set_scope(ra, RT_SCOPE_HOST);
+		err = add ? rtnl_addr_add(ag->rt, ra, NLM_F_EXCL) :
+			    rtnl_addr_delete(ag->rt, ra, 0);
+	}
+	if (na)
+		nl_addr_put(na);
+	if (ra)
+		rtnl_addr_put(ra);
+	return err == -NLE_EXIST ? 1 : err < 0 ? -EIO : 0;
+}
+
 /* Replace (or delete) route r of the list: dev DEV [src SRC]. */
 static int route_op(struct agent *ag, const struct ag_route *r,
 		    const struct in_addr *src, bool add)
