@@ -395,12 +395,13 @@ static int run(struct agent *ag)
 			}
 		}
 		if (ret > 0 && (pfd[1].revents & POLLIN)) {
-			ret = dstm_event_read(ag->ev, on_event, ag);
-			if (ret == -ENOBUFS)	/* events lost: one may be ours */
+			int err = dstm_event_read(ag->ev, on_event, ag);
+
+			if (err == -ENOBUFS)	/* events lost: one may be ours */
 				ag_demand(ag, "kernel events were lost");
-			else if (ret < 0 && ret != -EAGAIN && ret != -EINTR) {
+			else if (err < 0 && err != -EAGAIN && err != -EINTR) {
 				ag_log(ag, "reading kernel events: %s",
-				       strerror(-ret));
+				       strerror(-err));
 				return EXIT_KERNEL;
 			}
 		}
