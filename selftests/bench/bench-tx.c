@@ -74,6 +74,7 @@ struct opts {
 	bool have_tep;
 	double warmup;
 	double time;
+	double pause;
 	int count_pid;
 	const char *count_if;
 	unsigned int batch;
@@ -251,10 +252,25 @@ static uint64_t read_rx(int pid, const char *ifname)
 }
 
 /*
+ * Sleep @secs: the guest's CPU idles, so the host's CPU-time reading for a
+ * mark may come late by up to @secs without counting anything we did.
+ */
+static void pause_for(double secs)
+{
+	struct timespec ts = { .tv_sec = (time_t)secs,
+			       .tv_nsec = (long)((secs - (time_t)secs) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
  * Send until @o->warmup + @o->time seconds have passed; count the sink over
- * the last @o->time.  With a @tag, print "MARK TAG b" just before the first
- * count and "MARK TAG e" just after the second, so that the host can read
- * what CPU time the guest's CPU got in between (selftests/bench/collect.py).
+ * the last @o->time.  With a @tag, print "MARK TAG b" and idle for
+ * @o->pause before the first count, and print "MARK TAG e" and idle after
+ * the second, so that the host can read what CPU time the guest got in
+ * between (selftests/bench/collect.py): the marks reach it through a pipe
+ * or two on a busy host, and while we idle, nothing is counted.
  */
 static int cmd_send(struct opts *o, const char *tag)
 {
@@ -334,6 +350,7 @@ static int cmd_send(struct opts *o, const char *tag)
 			if (tag) {
 				printf("MARK %s b\n", tag);
 				fflush(stdout);
+				pause_for(o->pause);
 			}
 			rx0 = read_rx(o->count_pid, o->count_if);
 			sent0 = sent;
@@ -345,6 +362,7 @@ static int cmd_send(struct opts *o, const char *tag)
 			if (tag) {
 				printf("MARK %s e\n", tag);
 				fflush(stdout);
+				pause_for(o->pause);
 			}
 			break;
 		}
@@ -419,7 +437,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: bench-tx send -i IF --dmac MAC --mode 4|6 --len N [--maps N] [--psid-len K]\n"
 	      "                [--flows F] [--tep IPV6] [--warmup S] [--time S] [--batch B]\n"
-	      "                [--cpu N] --count-pid PID --count-if IF\n"
+	      "                [--cpu N] [--pause S] --count-pid PID --count-if IF\n"
 	      "       bench-tx plan FILE     (lines: TAG SEND-OPTIONS...)\n"
 	      "       bench-tx maps --maps N [--psid-len K] [--dev DEV]\n"
 	      "       bench-tx routes --maps N --dev DEV [--src IPV6] [--metrics]\n", stderr);
@@ -427,7 +445,7 @@ static void __attribute__((noreturn)) usage(void)
 }
 
 static const struct opts defaults = {
-	.maps = 1, .flows = 4096, .warmup = 1, .time = 3,
+	.maps = 1, .flows = 4096, .warmup = 1, .time = 3, .pause = 0.25,
 	.batch = 64, .cpu = -1, .dev = "dstm0",
 };
 
@@ -443,6 +461,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "count-if", 1, NULL, 'c' }, { "batch", 1, NULL, 'b' },
 		{ "cpu", 1, NULL, 'C' }, { "dev", 1, NULL, 'd' },
 		{ "src", 1, NULL, 's' }, { "metrics", 0, NULL, 'M' },
+		{ "pause", 1, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -496,6 +515,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'w': o->warmup = atof(optarg); break;
 		case 'T': o->time = atof(optarg); break;
+		case 'P': o->pause = atof(optarg); break;
 		case 'p': o->count_pid = atoi(optarg); break;
 		case 'c': o->count_if = optarg; break;
 		case 'b':

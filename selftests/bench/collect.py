@@ -13,7 +13,7 @@ the host, the guest's clock runs on while its vCPU waits for a host CPU, so
 a rate per wall-clock second mostly measures the host's load; a rate per
 second of the generator vCPU's CPU time does not.
 
-"RESULT TAG RX SENT SECS" and "LOAD TAG COUNT SECS" lines are kept, with the
+"RESULT TAG RX SENT SECS" and "LOAD TAG COUNT SECS VCPU" lines are kept, with the
 CPU time between the tag's marks, in RESULTS.json; comments are passed on.
 
     python3 selftests/bench/collect.py --summary RESULTS.json... [--markdown]
@@ -101,10 +101,11 @@ def collect(args):
                     d, size, var, r["rep"], rate(r), r["rx"] / r["secs"],
                     100 * (r["cpu"] or 0) / (r["host_wall"] or 1)), flush=True)
             continue
-        elif w[0] == "LOAD" and len(w) == 4:
+        elif w[0] == "LOAD" and len(w) == 5:
             c = cpu.get("load/" + w[1], {})
+            v = int(w[4])
             res["loads"].append({"what": w[1], "count": int(w[2]), "secs": float(w[3]),
-                                 "cpu": c.get(GEN_CPU), "cpu_other": c.get(1 - GEN_CPU)})
+                                 "cpu": c.get(v), "vcpu": v})
         print(line, flush=True)
     res["elapsed"] = time.time() - t0
     if qemu is None and res["results"]:

@@ -32,7 +32,7 @@
 # on the host, reads the vCPU thread's CPU time at the marks.
 #
 # Output: "# ..." comments, "MARK TAG b|e", "RESULT TAG RX SENT SECS" and
-# "LOAD TAG COUNT SECS" (TAG = dir/size/variant/rep or load/what).
+# "LOAD TAG COUNT SECS VCPU" (TAG = dir/size/variant/rep or load/what).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -44,15 +44,19 @@ MAX_REPS=${DSTM_BENCH_MAX_REPS:-9}
 BUDGET=${DSTM_BENCH_BUDGET:-400}	# seconds in the guest, for more than MIN_REPS
 WARMUP=${DSTM_BENCH_WARMUP:-0.3}
 TIME=${DSTM_BENCH_TIME:-1}
+PAUSE=${DSTM_BENCH_PAUSE:-0.25}	# idle around each mark (see bench-tx.c)
 SIZES=${DSTM_BENCH_SIZES:-64 1400}
 BIG=${DSTM_BENCH_MAPS:-1048576}		# 131072 addresses x 8 port sets
 MANY=${DSTM_BENCH_ROUTES:-131072}	# whole addresses, up to all of 198.18.0.0/15
 PLAIN=${DSTM_BENCH_PLAIN_ROUTES:-2048}	# ip -batch without distinct metrics
+ONLY=${DSTM_BENCH_ONLY:-}		# regex on dir/size/variant: run only these
+PROFILE=${DSTM_BENCH_PROFILE:-}		# "dir/size/variant ...": perf profiles instead
 TEP=2001:db8:b::1
 CPU=1
 
 NS=()
 PIDS=()
+LOADS=()
 W=$(mktemp -d /tmp/bench.XXXXXX)
 
 cleanup() {
@@ -192,36 +196,56 @@ topology() {
 	NULL_PID=$!
 }
 
-# timed TAG COUNT NS CMD...: run CMD in NS on CPU 1, between marks.
+# timed TAG COUNT NS VCPU CMD...: run CMD in NS on VCPU, between marks, in
+# the background (two loads at a time, one per vCPU: collect.py reads each
+# vCPU's CPU time separately).  timed_wait waits for them.
 timed() {
-	local tag=$1 count=$2 ns=$3 t
-	shift 3
-	echo "MARK load/$tag b"
-	t=$(now)
-	nsx "$ns" taskset -c "$CPU" "$@" || fail "loading $tag: $*"
-	echo "MARK load/$tag e"
-	echo "LOAD $tag $count $(elapsed "$t")"
+	local tag=$1 count=$2 ns=$3 cpu=$4
+	shift 4
+	(
+		echo "MARK load/$tag b"
+		t=$(now)
+		nsx "$ns" taskset -c "$cpu" "$@" >"$W/load-$tag.out" 2>&1 ||
+			echo "loading $tag failed: $*" >"$W/load-$tag.fail"
+		echo "MARK load/$tag e"
+		echo "LOAD $tag $count $(elapsed "$t") $cpu"
+	) &
+	LOADS+=($!)
+}
+
+timed_wait() {
+	local f
+	wait "${LOADS[@]}"
+	LOADS=()
+	for f in "$W"/load-*.fail; do
+		[ -e "$f" ] || continue
+		cat "${f%.fail}.out"
+		fail "$(cat "$f")"
+	done
 }
 
 # Load the big tables, timed (the batch files are made first, untimed).
 load_tables() {
-	local n
+	local n c0=0
+	[ "$CPU" = 0 ] && c0=1
 	"$TX" maps --maps "$BIG" --psid-len 3 >"$W/maps-big" || fail "bench-tx maps"
 	"$TX" maps --maps "$MANY" >"$W/maps-many" || fail "bench-tx maps"
 	"$TX" routes --maps "$MANY" --dev ip6tnl1 --src "$TEP" --metrics >"$W/routes-many" ||
 		fail "bench-tx routes"
 	"$TX" routes --maps "$PLAIN" --dev ip6tnl1 --src "$TEP" >"$W/routes-plain" ||
 		fail "bench-tx routes"
-
-	timed dstmctl-whole "$MANY" dN "$DSTMCTL" -batch "$W/maps-many"
-	timed ip-metric "$MANY" tN ip -batch "$W/routes-many"
-	timed dstmctl-psid "$BIG" dM "$DSTMCTL" -batch "$W/maps-big"
-	# The plain lines, as a user would write them, in a scratch namespace.
+	# The plain lines, as a user would write them, go to a scratch namespace.
 	run ip netns add scratch
 	NS+=(scratch)
 	run nsx scratch sh -c "ip link set lo up && ip addr add $TEP/128 dev lo nodad &&
 		ip link add ip6tnl1 type ip6tnl mode ipip6 external && ip link set ip6tnl1 up"
-	timed ip-plain "$PLAIN" scratch ip -batch "$W/routes-plain"
+
+	timed dstmctl-psid "$BIG" dM "$CPU" "$DSTMCTL" -batch "$W/maps-big"
+	timed ip-metric "$MANY" tN "$c0" ip -batch "$W/routes-many"
+	timed_wait
+	timed dstmctl-whole "$MANY" dN "$CPU" "$DSTMCTL" -batch "$W/maps-many"
+	timed ip-plain "$PLAIN" scratch "$c0" ip -batch "$W/routes-plain"
+	timed_wait
 	run ip netns del scratch
 	rm -f "$W"/maps-* "$W"/routes-*
 
@@ -244,7 +268,7 @@ plan_line() {
 		cif=i$x
 	fi
 	echo "$dir/$size/$var/$rep -i g$x --dmac $(mac "$x" 1) --mode $mode --len $size" \
-		"--warmup $WARMUP --time $TIME --cpu $CPU --count-pid $pid --count-if $cif $*"
+		"--warmup $WARMUP --time $TIME --pause $PAUSE --cpu $CPU --count-pid $pid --count-if $cif $*"
 }
 
 plan() { # REP
@@ -290,6 +314,26 @@ print("# %s: ip6tnl1 rx %d tx %d packets, rx errors %d dropped %d, tx errors %d 
 	done
 }
 
+# perf (cpu-clock sampling: TCG has no PMU) of the generator's CPU while
+# it sends the traffic of each dir/size/variant in PROFILE; flat profile of
+# the kernel symbols with their self time.
+profile() {
+	local tag line
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	for tag in $PROFILE; do
+		line=$(plan 1 | grep -E "^$tag/1 ") || fail "profile: no variant $tag"
+		echo "${line/--time $TIME/--time 6}" >"$W/plan"
+		# perf starts the generator once it records (its start-up takes
+		# seconds under TCG).
+		perf record -q -e cpu-clock -C "$CPU" -o "$W/perf.data" -- \
+			nsenter --net=/run/netns/gen "$TX" plan "$W/plan" >"$W/perf.out" 2>&1 ||
+			fail "perf record: $(cat "$W/perf.out")"
+		say "profile $tag: $(grep RESULT "$W/perf.out"); CPU $CPU, self time >= 0.5%:"
+		perf report -i "$W/perf.data" --no-children --sort sym --stdio -g none \
+			--percent-limit 0.5 2>/dev/null | grep -E '^ +[0-9]' | sed 's/^/#   /'
+	done
+}
+
 main() {
 	local t r start=$SECONDS
 	say "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)," \
@@ -303,13 +347,17 @@ main() {
 	t=$(now)
 	load_tables
 	say "tables: $(elapsed "$t") s"
+	if [ -n "$PROFILE" ]; then
+		profile
+		return
+	fi
 	# Rounds of every variant in turn: at least MIN_REPS, then more while
 	# the next round fits in the time budget (a busy host gets fewer).
 	r=0
 	while :; do
 		r=$((r + 1))
 		t=$SECONDS
-		plan "$r" >"$W/plan"
+		plan "$r" | grep -E -- "${ONLY:-.}" >"$W/plan"
 		nsx gen "$TX" plan "$W/plan" || fail "generator"
 		say "round $r: $((SECONDS - t)) s"
 		[ "$r" -lt "$MIN_REPS" ] && continue
