@@ -20,10 +20,11 @@
 
 # The agent's job once it has a lease: address on the interface, address
 # on the device; the server's: the TEP's mapping.
+# As dstmd does: the TEP has the mapping before the host hears of its lease.
 lease() {
-	ip -n a addr replace "$A4/32" dev dstm0 &&
-		ctl a set dstm0 addr "$A4" &&
-		ctl tep map replace dstm0 ipv4 "$A4" ipv6 "$A6"
+	ctl tep map replace dstm0 ipv4 "$A4" ipv6 "$A6" &&
+		ip -n a addr replace "$A4/32" dev dstm0 &&
+		ctl a set dstm0 addr "$A4"
 }
 
 events() { # EVENT: how many monitor lines of that kind
@@ -101,13 +102,13 @@ check "drops.queue_timeout +1, queued +1, tx +0" eq \
 # The timeout is settable at any time: a shorter one applies to the next
 # packet even though an earlier packet (sent since) had armed the timer
 # for a longer one.
-check "queue-timeout 30000; one packet held, then sent with the lease" eval "
-	ctl a set dstm0 queue-timeout 30000 &&
+check "queue-timeout 60000; one packet held, then sent with the lease" eval "
+	ctl a set dstm0 queue-timeout 60000 &&
 	nettool a udp-send $B4 9000 && lease &&
 	wait_eq 5 1 delta a3 a dstm0 stats.tx_packets"
 check "addr none, queue-timeout 1000 ms" ctl a set dstm0 addr none queue-timeout 1000
 snap a3b a dstm0
-check "ping a -> B: host unreachable after ~1 s, not 30 (<= 8 s)" unreachable_within 8
+check "ping a -> B: host unreachable after ~1 s, not 60 (<= 8 s)" unreachable_within 8
 check "drops.queue_timeout +1" eq "$(delta a3b a dstm0 drops.queue_timeout)" 1
 
 # --- 4. A queue of 2: the rest is dropped, the 2 leave with the address.

@@ -22,7 +22,6 @@ rx_rate() {
 	numdiff "$(dev_get "$1" "$2" stats.rx_packets)" "$before"
 }
 
-netns_gone() { ! ip netns list | grep -qw "$1"; }
 
 check "standard topology with a second client" topo_standard c
 check "clients a, c; TEP maps both (c with lifetime 60)" eval "
