@@ -21,16 +21,23 @@
  *   bench-tx maps --maps N [--psid-len K] [--dev DEV]
  *       Print N "map add" lines for `dstmctl -batch`.
  *
- *   bench-tx routes --maps N --dev DEV [--src IPV6]
+ *   bench-tx routes --maps N --dev DEV [--src IPV6] [--metrics] [--via IPV4]
  *       Print N "route add ... encap ip6" lines for `ip -batch` (N whole
- *       addresses only).
+ *       addresses only); --metrics gives each its own metric, --via an
+ *       onlink gateway.
+ *
+ *   bench-tx plan FILE
+ *       Run the sends of FILE, one a line: TAG SEND-OPTIONS...; each prints
+ *       "MARK TAG b", "MARK TAG e" and "RESULT TAG RX SENT SECS".
  *
  * Mapping i of a universe of N mappings with K PSID bits (offset 6):
  *   IPv4 198.18.0.0 + (i >> K)  (RFC 2544's benchmarking range, 2^17 addresses)
  *   PSID i & (2^K - 1)
  *   IPv6 2001:db8:c::/96 + (i + 1)
  * Frames spread over the universe: frame j uses mapping hash(j) % N, so a
- * ring of 4096 frames touches ~4096 mappings scattered through the table.
+ * ring of 4096 frames touches ~4096 mappings scattered through the table;
+ * --hot H narrows that to the first H mappings (--hot 1: all traffic to
+ * mapping 0, whatever the size of the table).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -68,6 +75,7 @@ struct opts {
 	int mode;
 	unsigned int len;
 	uint32_t maps;
+	uint32_t hot;
 	unsigned int psid_len;
 	unsigned int flows;
 	struct in6_addr tep;
@@ -83,6 +91,7 @@ struct opts {
 	struct in6_addr src;
 	bool have_src;
 	bool metrics;
+	const char *via;
 };
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -159,7 +168,8 @@ static size_t build_frame(const struct opts *o, const unsigned char *smac,
 			  unsigned int j, unsigned char *buf)
 {
 	uint32_t h = mix32(j * 2654435761u + 1);
-	uint32_t m = o->maps == 1 ? 0 : mix32(j) % o->maps;
+	uint32_t hot = o->hot && o->hot < o->maps ? o->hot : o->maps;
+	uint32_t m = hot == 1 ? 0 : mix32(j) % hot;
 	struct ether_header *eth = (void *)buf;
 	unsigned char *p = buf + sizeof(*eth);
 	struct ip6_hdr *ip6 = NULL;
@@ -420,9 +430,13 @@ static int cmd_routes(struct opts *o)
 		v4 = map_ipv4(o, i);
 		map_ipv6(i, &a);
 		inet_ntop(AF_INET6, &a, v6, sizeof(v6));
-		printf("route add %u.%u.%u.%u/32 encap ip6 dst %s%s%s hoplimit 64 dev %s",
+		printf("route add %u.%u.%u.%u/32 encap ip6 dst %s%s%s hoplimit 64",
 		       v4 >> 24, v4 >> 16 & 255, v4 >> 8 & 255, v4 & 255, v6,
-		       o->have_src ? " src " : "", src, o->dev);
+		       o->have_src ? " src " : "", src);
+		if (o->via)
+			printf(" via %s dev %s onlink", o->via, o->dev);
+		else
+			printf(" dev %s", o->dev);
 		/* A distinct metric puts each route's fib_info in its own hash
 		 * bucket: see Documentation/performance.md.
 		 */
@@ -435,12 +449,12 @@ static int cmd_routes(struct opts *o)
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fputs("usage: bench-tx send -i IF --dmac MAC --mode 4|6 --len N [--maps N] [--psid-len K]\n"
+	fputs("usage: bench-tx send -i IF --dmac MAC --mode 4|6 --len N [--maps N] [--psid-len K] [--hot H]\n"
 	      "                [--flows F] [--tep IPV6] [--warmup S] [--time S] [--batch B]\n"
 	      "                [--cpu N] [--pause S] --count-pid PID --count-if IF\n"
 	      "       bench-tx plan FILE     (lines: TAG SEND-OPTIONS...)\n"
 	      "       bench-tx maps --maps N [--psid-len K] [--dev DEV]\n"
-	      "       bench-tx routes --maps N --dev DEV [--src IPV6] [--metrics]\n", stderr);
+	      "       bench-tx routes --maps N --dev DEV [--src IPV6] [--metrics] [--via IPV4]\n", stderr);
 	exit(2);
 }
 
@@ -461,7 +475,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "count-if", 1, NULL, 'c' }, { "batch", 1, NULL, 'b' },
 		{ "cpu", 1, NULL, 'C' }, { "dev", 1, NULL, 'd' },
 		{ "src", 1, NULL, 's' }, { "metrics", 0, NULL, 'M' },
-		{ "pause", 1, NULL, 'P' },
+		{ "pause", 1, NULL, 'P' }, { "hot", 1, NULL, 'H' },
+		{ "via", 1, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -516,6 +531,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'w': o->warmup = atof(optarg); break;
 		case 'T': o->time = atof(optarg); break;
 		case 'P': o->pause = atof(optarg); break;
+		case 'H': o->hot = strtoul(optarg, NULL, 0); break;
+		case 'V': o->via = optarg; break;
 		case 'p': o->count_pid = atoi(optarg); break;
 		case 'c': o->count_if = optarg; break;
 		case 'b':

@@ -87,6 +87,8 @@ def collect(args):
             continue
         if w[0] == "KERNEL":
             res["kernel"] = w[1]
+        elif w[0] == "CONFIG":
+            res["config"] = " ".join(w[1:])
         elif w[0] == "RESULT" and len(w) == 5:
             d, size, var, rep = w[1].split("/")
             c = cpu.get(w[1], {})
@@ -155,13 +157,20 @@ NAMES = {
 def variant_name(v):
     if v in NAMES:
         return NAMES[v]
-    kind, n = v.rsplit("-", 1)
-    n = int(n)
+    w = v.split("-")
+    kind, n = w[0], int(w[1])
+    hot = len(w) > 2 and w[2] == "hot1"
     if kind == "ip6tnl":
-        return "ip6tnl external, %s encap route%s" % (fmt_n(n), "s" if n > 1 else "")
-    if n == 1:
-        return "dstm TEP, 1 mapping"
-    return "dstm TEP, %s mappings%s" % (fmt_n(n), " (port sets)" if n > 131072 else "")
+        name = "ip6tnl external, %s encap route%s" % (fmt_n(n), "s" if n > 1 else "")
+    elif n == 1:
+        name = "dstm TEP, 1 mapping"
+    else:
+        name = "dstm TEP, %s mappings%s" % (fmt_n(n), " (port sets)" if n > 131072 else "")
+    if hot:
+        name += ", 1 in use"
+    elif n > 1:
+        name += ", 4,096 in use"
+    return name
 
 
 def fmt_n(n):
@@ -199,7 +208,7 @@ def table(res, md):
             out.append("| " + " | ".join(hdr) + " |")
             out.append("|" + "|".join(["---"] + ["--:"] * (len(hdr) - 1)) + "|")
         else:
-            out.append("  %-48s" % hdr[0] + "".join("%17s%12s%7s%8s" % tuple(hdr[1 + 4 * i:5 + 4 * i])
+            out.append("  %-62s" % hdr[0] + "".join("%17s%12s%7s%8s" % tuple(hdr[1 + 4 * i:5 + 4 * i])
                                                       for i in range(len(sizes))))
         for dd, v in [("both", "ipv6-fwd")] + [o for o in order if o[0] == d]:
             cells = []
@@ -214,7 +223,7 @@ def table(res, md):
             if md:
                 out.append("| " + " | ".join([name] + cells) + " |")
             else:
-                out.append("  %-48s" % name + "".join("%17s%12s%7s%8s" % tuple(cells[4 * i:4 * i + 4])
+                out.append("  %-62s" % name + "".join("%17s%12s%7s%8s" % tuple(cells[4 * i:4 * i + 4])
                                                        for i in range(len(sizes))))
     out.append("")
     gen = ", ".join("%dB %.0f pps/CPU-s" % (s, null[s]) for s in sizes)
@@ -255,6 +264,8 @@ def summary(args):
         head = "Linux %s: median of %d rounds; packets per second of host CPU time given to the guest" % (
             res["kernel"], reps)
         print(("### " if args.markdown else "== ") + head)
+        if res.get("config", "gateway=none") != "gateway=none":
+            print(("" if args.markdown else "  ") + "configuration: " + res["config"])
         for line in table(res, args.markdown):
             print(line)
         print()

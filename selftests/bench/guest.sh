@@ -50,6 +50,12 @@ BIG=${DSTM_BENCH_MAPS:-1048576}		# 131072 addresses x 8 port sets
 MANY=${DSTM_BENCH_ROUTES:-131072}	# whole addresses, up to all of 198.18.0.0/15
 PLAIN=${DSTM_BENCH_PLAIN_ROUTES:-2048}	# ip -batch without distinct metrics
 ONLY=${DSTM_BENCH_ONLY:-}		# regex on dir/size/variant: run only these
+# DSTM_BENCH_GATEWAY=IPV4: route the mapped addresses through this onlink
+# gateway on the tunnel device instead of straight to it (one IPv4
+# neighbour entry for all destinations instead of one each).
+GW=${DSTM_BENCH_GATEWAY:-}
+VIA=${GW:+via $GW}
+ONLINK=${GW:+onlink}
 PROFILE=${DSTM_BENCH_PROFILE:-}		# "dir/size/variant ...": perf profiles instead
 TEP=2001:db8:b::1
 CPU=1
@@ -169,7 +175,7 @@ topology() {
 			cat >>"$W/$d.ip" <<-EOF
 			link add dstm0 type dstm
 			link set dstm0 up
-			route add 198.18.0.0/15 dev dstm0
+			route add 198.18.0.0/15 $VIA dev dstm0 $ONLINK
 			EOF
 			;;
 		esac
@@ -183,7 +189,7 @@ topology() {
 		esac
 	done
 	run nsx t1 ip route add 198.18.0.0/32 encap ip6 dst 2001:db8:c::1 src "$TEP" \
-		hoplimit 64 dev ip6tnl1
+		hoplimit 64 $VIA dev ip6tnl1 $ONLINK
 	run nsx d1 "$DSTMCTL" map add dstm0 ipv4 198.18.0.0 ipv6 2001:db8:c::1
 
 	# Processes that keep the counting namespaces' /proc/PID/net/dev
@@ -230,7 +236,7 @@ load_tables() {
 	[ "$CPU" = 0 ] && c0=1
 	"$TX" maps --maps "$BIG" --psid-len 3 >"$W/maps-big" || fail "bench-tx maps"
 	"$TX" maps --maps "$MANY" >"$W/maps-many" || fail "bench-tx maps"
-	"$TX" routes --maps "$MANY" --dev ip6tnl1 --src "$TEP" --metrics >"$W/routes-many" ||
+	"$TX" routes --maps "$MANY" --dev ip6tnl1 --src "$TEP" --metrics ${GW:+--via $GW} >"$W/routes-many" ||
 		fail "bench-tx routes"
 	"$TX" routes --maps "$PLAIN" --dev ip6tnl1 --src "$TEP" >"$W/routes-plain" ||
 		fail "bench-tx routes"
@@ -271,20 +277,23 @@ plan_line() {
 		"--warmup $WARMUP --time $TIME --pause $PAUSE --cpu $CPU --count-pid $pid --count-if $cif $*"
 }
 
+# Variants: DUT, traffic.  "-hot1": the big table, all traffic to one entry.
 plan() { # REP
 	local r=$1 s
 	for s in $SIZES; do
 		plan_line gen "$s" null "$r" null 6 --tep "$TEP"
 		plan_line both "$s" ipv6-fwd "$r" base 6
-		plan_line enc "$s" ipv4-fwd "$r" base 4
 		plan_line enc "$s" ip6tnl-1 "$r" t1 4
+		plan_line enc "$s" "ip6tnl-$MANY-hot1" "$r" tN 4 --maps "$MANY" --hot 1
 		plan_line enc "$s" "ip6tnl-$MANY" "$r" tN 4 --maps "$MANY"
 		plan_line enc "$s" dstm-1 "$r" d1 4
+		plan_line enc "$s" "dstm-$BIG-hot1" "$r" dM 4 --maps "$BIG" --psid-len 3 --hot 1
 		plan_line enc "$s" "dstm-$MANY" "$r" dN 4 --maps "$MANY"
 		plan_line enc "$s" "dstm-$BIG" "$r" dM 4 --maps "$BIG" --psid-len 3
 		plan_line dec "$s" ip6tnl-1 "$r" t1 6 --tep "$TEP"
 		plan_line dec "$s" "ip6tnl-$MANY" "$r" tN 6 --tep "$TEP" --maps "$MANY"
 		plan_line dec "$s" dstm-1 "$r" d1 6 --tep "$TEP"
+		plan_line dec "$s" "dstm-$BIG-hot1" "$r" dM 6 --tep "$TEP" --maps "$BIG" --psid-len 3 --hot 1
 		plan_line dec "$s" "dstm-$MANY" "$r" dN 6 --tep "$TEP" --maps "$MANY"
 		plan_line dec "$s" "dstm-$BIG" "$r" dM 6 --tep "$TEP" --maps "$BIG" --psid-len 3
 	done
@@ -304,6 +313,15 @@ check_drops() {
 		sys.exit(1 if bad else 0)
 		EOF
 	done
+	# The IPv4 neighbour table (one for all namespaces): what routing many
+	# destinations straight to a tunnel device costs (performance.md).
+	python3 -c '
+rows = [l.split() for l in open("/proc/net/stat/arp_cache")]
+h, v = rows[0], [[int(x, 16) for x in r] for r in rows[1:]]
+tot = {k: sum(r[i] for r in v) for i, k in enumerate(h)}
+tot["entries"] = v[0][h.index("entries")]
+print("# arp_cache: " + ", ".join("%s %d" % (k, tot[k]) for k in
+      ("entries", "allocs", "destroys", "forced_gc_runs", "table_fulls")))'
 	for d in t1 tN; do
 		nsx "$d" ip -s -s -j link show ip6tnl1 | python3 -c '
 import json, sys
@@ -339,6 +357,7 @@ main() {
 	say "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)," \
 		"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "KERNEL $(uname -r)"
+	echo "CONFIG gateway=${GW:-none}"
 	modprobe dstm || fail "modprobe dstm"
 	modprobe ip6_tunnel || fail "modprobe ip6_tunnel"
 	t=$(now)
