@@ -6,13 +6,9 @@
 # Debian's kernels build virtio_pci, 9p and overlayfs as modules, so this
 # stage loads them (mkinitramfs.sh resolved the list and order from
 # modules.dep on the host), mounts the host's root read-only over virtio-9p
-# like virtme-ng does, builds the guest's filesystem tree under it, and
-# switch_roots into guest-init.sh (its path is on the kernel command line as
+# like virtme-ng does, builds the guest's filesystem tree, and switch_roots
+# into guest-init.sh (its path is on the kernel command line as
 # dstmvm_init=..., which the kernel passes to init in the environment).
-#
-# All mounting happens here rather than in guest-init.sh because busybox is
-# static and already in RAM: under TCG every exec of a dynamic binary over 9p
-# costs a tenth of a second or more.
 #
 # The tree: the host's / read-only; /proc /sys /dev /dev/pts /dev/shm; fresh
 # tmpfs on /run; overlays with a tmpfs upper on /etc /var /root /tmp (writable,
@@ -20,18 +16,26 @@
 # directory of vm.sh at /run/dstm-vm; /lib/modules/KVER with the layer that
 # holds our dstm.ko and its depmod indexes on top; --rwdir shares.
 #
-# The root itself is a small tmpfs (read-only once built) that mirrors the
-# host's top level: its directories are bind mounts of the 9p mount, its
-# symlinks are copies. That is for speed: v9fs never caches symlink
-# targets, and with a merged /usr every exec and every library load goes
-# through /bin, /lib or /lib64, each a 9p round trip (8 of the 19 that a
-# plain /bin/true costs).
+# It is built for speed under TCG on a busy host, where every process costs
+# tens of milliseconds and every 9p round trip milliseconds:
+#  - The root is a small tmpfs (read-only once built) mirroring the host's
+#    top level: directories are bind mounts of the 9p mount, symlinks are
+#    copies. v9fs never caches symlink targets, and with a merged /usr every
+#    exec and library load goes through /bin, /lib or /lib64: 8 of the 19
+#    round trips of a plain /bin/true.
+#  - The programs tests run most and their libraries come in this initramfs
+#    (mkinitramfs.sh's HOT_PROGRAMS) and are bind-mounted over the 9p
+#    originals: opening a file over 9p costs three round trips.
+#  - Everything is mounted by two `mount -a` runs over generated fstabs,
+#    and the shell's builtins do the rest: about a dozen processes in all.
 
 PATH=/bin
 export PATH
 R=/newroot
-SHARE=/run/dstm-vm
 H=/host
+SHARE=/run/dstm-vm
+OV=/run/dstm-vm-overlay
+HOT=/run/dstm-vm-hot
 OPT9P=trans=virtio,version=9p2000.L,msize=262144
 
 die() {
@@ -49,42 +53,9 @@ mark() { # a note in the kernel log (not on the console: level 7)
 	echo "<7>dstm-vm: initramfs: $*" >$k
 }
 
-mnt() { # fstype source target [options]
-	mount -t "$1" ${4:+-o "$4"} "$2" "$3" || die "mount -t $1 $2 $3 ${4:-} failed"
-}
-
-# A writable view of a read-only host directory: overlay, tmpfs upper.
-overlay_rw() { # dir [extra lower dir]
-	[ -d "$H$1" ] || return 0
-	u=$R/run/dstm-vm-overlay/$(echo "$1" | tr / _)
-	mkdir -p "$u/upper" "$u/work"
-	mnt overlay overlay "$R$1" "lowerdir=${2:+$2:}$H$1,upperdir=$u/upper,workdir=$u/work"
-}
-
-# The root: a tmpfs mirroring the host's top level (see above).
-mirror_root() {
-	mnt tmpfs tmpfs $R mode=755
-	for p in "$H"/* "$H"/.[!.]*; do
-		[ -e "$p" ] || [ -L "$p" ] || continue
-		e=${p#"$H"/}
-		if [ -L "$p" ]; then
-			ln -s "$(readlink "$p")" "$R/$e"
-		elif [ -d "$p" ]; then
-			mkdir "$R/$e"
-			case $e in
-			proc | sys | dev | run | etc | var | root | tmp) ;; # mounted below
-			*) mount --bind "$p" "$R/$e" || die "cannot bind $p" ;;
-			esac
-		else
-			: >"$R/$e"
-			mount --bind "$p" "$R/$e" || die "cannot bind $p"
-		fi
-	done
-}
-
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc # for busybox's mount
+mount -t proc proc /proc # busybox's mount reads /proc/mounts
 
 while read -r m; do
 	insmod "/modules/$m" || die "insmod $m failed"
@@ -93,66 +64,106 @@ mark "modules loaded"
 
 # insmod probes the virtio devices synchronously, but be patient with a
 # slow (TCG) guest anyway.
+mkdir -p $H $R
 i=0
-mkdir -p $H
 until mount -t 9p -o "$OPT9P,ro,cache=loose" /dev/root $H 2>/dev/null; do
 	i=$((i + 1))
 	[ "$i" -lt 50 ] || die "cannot mount the host root over 9p"
 	sleep 0.1
 done
-mark "9p root mounted"
 if [ -z "$dstmvm_init" ] || [ ! -f "$H$dstmvm_init" ]; then
 	die "no guest init: '$dstmvm_init'"
 fi
-mirror_root
+mount -t tmpfs -o mode=755 tmpfs $R || die "cannot mount the root tmpfs"
+mark "9p root mounted"
+
+# Stage 1: the root's skeleton and everything that does not need /run.
+dirs="/dev/pts /dev/shm"
+links=
+: >/fstab1
+for p in "$H"/* "$H"/.[!.]*; do
+	[ -e "$p" ] || [ -L "$p" ] || continue
+	e=${p#"$H"/}
+	case $e in *[[:space:]]*) continue ;; esac # not expressible in fstab
+	if [ -L "$p" ]; then
+		links="$links $p"
+	elif [ -d "$p" ]; then
+		dirs="$dirs $R/$e"
+		case $e in
+		proc | sys | dev | run | etc | var | root | tmp) ;; # below
+		*) echo "$p $R/$e none bind 0 0" >>/fstab1 ;;
+		esac
+	else
+		: >"$R/$e"
+		echo "$p $R/$e none bind 0 0" >>/fstab1
+	fi
+done
+# shellcheck disable=SC2086 # lists of words
+mkdir -p $dirs || die "mkdir failed"
+# shellcheck disable=SC2086
+[ -z "$links" ] || cp -a $links $R/ || die "cannot copy the top-level symlinks"
+mount --move /dev $R/dev || die "cannot move /dev"
+cat >>/fstab1 <<EOF
+proc $R/proc proc defaults 0 0
+sysfs $R/sys sysfs defaults 0 0
+devpts $R/dev/pts devpts gid=5,mode=620,ptmxmode=666 0 0
+tmpfs $R/dev/shm tmpfs mode=1777 0 0
+tmpfs $R/run tmpfs mode=755 0 0
+EOF
+mount -a -T /fstab1 || die "mounting the tree (stage 1) failed"
 mark "root mirrored"
 
-mnt tmpfs tmpfs $R/run mode=755
-mkdir -p $R$SHARE $R/run/netns $R/run/lock $R/run/dstm-vm-overlay
-mnt 9p dstmvm $R$SHARE $OPT9P
+# Stage 2: /run's contents, the shared directory, what vm.env asks for.
+mkdir -p $R$SHARE $R/run/netns $R/run/lock $R$HOT \
+	$R$OV/_etc/upper $R$OV/_etc/work $R$OV/_var/upper $R$OV/_var/work \
+	$R$OV/_root/upper $R$OV/_root/work $R$OV/_tmp/upper $R$OV/_tmp/work \
+	$R$OV/_lib_modules/upper $R$OV/_lib_modules/work || die "mkdir /run failed"
+mount -t 9p -o $OPT9P dstmvm $R$SHARE || die "cannot mount the shared directory"
 [ -r $R$SHARE/vm.env ] || die "no vm.env in the shared directory"
 # KVER MODLAYER RWDIRS (plain words, blanks in RWDIRS escaped as \040)
 # shellcheck source=/dev/null
 . $R$SHARE/vm.env
-[ "$(uname -r)" = "$KVER" ] || die "booted $(uname -r), expected $KVER"
-
-mount --move /dev $R/dev || die "cannot move /dev"
-mnt proc proc $R/proc
-mark "/dev moved, mounting the tree"
-mnt sysfs sysfs $R/sys
-mkdir -p $R/dev/pts $R/dev/shm
-mnt devpts devpts $R/dev/pts gid=5,mode=620,ptmxmode=666
-mnt tmpfs tmpfs $R/dev/shm mode=1777
-mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
-mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null
-mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
-mount -t bpf bpf $R/sys/fs/bpf 2>/dev/null
-mount -t configfs configfs $R/sys/kernel/config 2>/dev/null
-
-for d in /etc /var /root /tmp; do
-	overlay_rw $d
-done
-chmod 1777 $R/tmp
-[ -d $R/var/tmp ] && chmod 1777 $R/var/tmp
-
-# Our dstm.ko: vm.sh ran depmod on the host into a layer holding only the
-# modules.* indexes and updates/dstm.ko; it goes above the kernel's modules.
-if [ -n "$MODLAYER" ]; then
-	[ -d "$H$MODLAYER" ] || die "module layer $MODLAYER missing"
-	overlay_rw "/lib/modules/$KVER" "$H$MODLAYER"
+read -r osrelease </proc/sys/kernel/osrelease
+[ "$osrelease" = "$KVER" ] || die "booted $osrelease, expected $KVER"
+if [ -n "$MODLAYER" ] && [ ! -d "$H$MODLAYER" ]; then
+	die "module layer $MODLAYER missing"
 fi
+[ ! -s /hot.list ] || cp -a /hot/. $R$HOT/ || die "cannot copy the hot files"
 
-mark "overlays mounted"
-n=0
-for d in $RWDIRS; do
-	d=$(printf '%b' "$d")
-	mnt 9p "dstmrw$n" "$R$d" $OPT9P
-	n=$((n + 1))
-done
+{
+	for fs in debugfs:/sys/kernel/debug tracefs:/sys/kernel/tracing \
+		cgroup2:/sys/fs/cgroup bpf:/sys/fs/bpf; do
+		echo "${fs%%:*} $R${fs#*:} ${fs%%:*} defaults 0 0"
+	done
+	for d in etc var root tmp; do
+		[ -d "$H/$d" ] || continue
+		u=$R$OV/_$d
+		echo "overlay $R/$d overlay lowerdir=$H/$d,upperdir=$u/upper,workdir=$u/work 0 0"
+	done
+	# Our dstm.ko: vm.sh ran depmod on the host into a layer holding only
+	# the modules.* indexes and updates/dstm.ko; it goes above the kernel's.
+	if [ -n "$MODLAYER" ]; then
+		u=$R$OV/_lib_modules
+		echo "overlay $R/lib/modules/$KVER overlay lowerdir=$H$MODLAYER:$H/lib/modules/$KVER,upperdir=$u/upper,workdir=$u/work 0 0"
+	fi
+	if [ -s /hot.list ]; then
+		while read -r f; do
+			echo "$R$HOT$f $R$f none bind 0 0"
+		done </hot.list
+	fi
+	n=0
+	for d in $RWDIRS; do
+		echo "dstmrw$n $R$d 9p $OPT9P 0 0"
+		n=$((n + 1))
+	done
+} >/fstab2
+mount -a -T /fstab2 || die "mounting the tree (stage 2) failed"
+chmod 1777 $R/tmp
+[ ! -d $R/root ] || chmod 700 $R/root
+mark "tree mounted"
 
 echo dstm-vm >$R/proc/sys/kernel/hostname
 mount -o remount,ro $R || die "cannot make / read-only"
-mark "switching root"
 # shellcheck disable=SC2093 # die runs only if the exec fails
 exec switch_root $R /bin/bash "$dstmvm_init"
 die "switch_root failed"
