@@ -96,14 +96,16 @@ if [ "$GUEST" = 1 ]; then
 		check "trial $t: idle release" agent_wait a released "$t" 20
 		sleep 3
 		acq=$(grep '"event":"bound"' "$TMPD/agent.a.log" | sed -n "${t}p" | jkey acquire_ms)
-		awk -v n="$N_PKT" -v acq="$acq" -v rtt="$rtt" -v t="$t" '
+		cfg=$(grep '"event":"bound"' "$TMPD/agent.a.log" | sed -n "${t}p" | jkey configure_ms)
+		ev=$(grep '"event":"acquiring"' "$TMPD/agent.a.log" | sed -n "${t}p" | jkey unix_ms)
+		awk -v n="$N_PKT" -v acq="$acq" -v rtt="$rtt" -v t="$t" -v cfg="$cfg" -v ev="$ev" '
 			NR == 1 || $1 < first_seq { first_seq = $1 }
-			{ got[$1] = 1; if ($1 == 0) d0 = ($3 - $2) / 1e6
+			{ got[$1] = 1; if ($1 == 0) { d0 = ($3 - $2) / 1e6; sent0 = int($2 / 1e6) }
 			  if (min_seq == "" || $1 < min_seq) { min_seq = $1; dfirst = ($3 - $2) / 1e6 } }
 			END {
 				lost = n; for (s in got) lost--
 				if (d0 == "") d0 = "lost"
-				printf "RESULT trial=%d delay_first_ms=%s first_delivered_seq=%s delay_first_delivered_ms=%.1f lost=%d exchange_ms=%s rtt_ms=%s\n", t, d0, min_seq, dfirst, lost, acq, rtt
+				printf "RESULT trial=%d delay_first_ms=%s first_delivered_seq=%s delay_first_delivered_ms=%.1f lost=%d exchange_ms=%s rtt_ms=%s configure_ms=%s send_to_agent_ms=%s\n", t, d0, min_seq, dfirst, lost, acq, rtt, cfg, (sent0 ? ev - sent0 : "?")
 			}' "$TMPD/recv.$t"
 	done
 	agent_stop a 0
@@ -118,19 +120,20 @@ if [ "$GUEST" = 1 ]; then
 		dns 127.0.0.54 dns-upstream "[$TEP6]:5353" state-file "$TMPD/agent.a.state"
 	for t in $(seq "$TRIALS"); do
 		rm -f "$TMPD/drecv.$t"
-		bg nsx b python3 -I -S "$TMPD/udp.py" recv "$B4" 9000 3 "$TMPD/drecv.$t"
+		bg nsx b python3 -I -S "$TMPD/udp.py" recv "$B4" 9000 10 "$TMPD/drecv.$t"
 		wait_for 10 test -e "$TMPD/drecv.$t.ready"
 		check "dns trial $t: look v4only.example up, send $N_PKT datagrams" \
 			nsx a python3 -I -S "$TMPD/udp.py" send v4only.example 9000 "$N_PKT"
 		check "dns trial $t: bound" agent_wait d bound "$t" 10
 		check "dns trial $t: idle release" agent_wait d released "$t" 20
-		sleep 3
+		sleep 10
 		acq=$(grep '"event":"bound"' "$TMPD/agent.d.log" | sed -n "${t}p" | jkey acquire_ms)
 		awk -v n="$N_PKT" -v acq="$acq" -v t="$t" '
 			{ got[$1] = 1; if ($1 == 0) d0 = ($3 - $2) / 1e6
 			  if (min_seq == "" || $1 < min_seq) { min_seq = $1; dfirst = ($3 - $2) / 1e6 } }
 			END { lost = n; for (s in got) lost--
 			      printf "DNSRESULT trial=%d lookup_to_first_delivered_ms=%.1f first_delivered_seq=%s lost=%d exchange_ms=%s\n", t, dfirst, min_seq, lost, acq }' "$TMPD/drecv.$t"
+		[ -s "$TMPD/drecv.$t" ] || sed 's/^/# agent: /' "$TMPD/agent.d.log" | tail -n 12
 	done
 	agent_stop d 0
 	rm -rf /etc/netns/a

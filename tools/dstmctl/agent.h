@@ -121,6 +121,7 @@ struct agent {
 	bool bound;
 	struct ag_lease l;
 	int64_t t1_at, t2_at, exp_at;
+	int64_t cfg_ms;			/* how long putting it in place took */
 
 	/* idle release */
 	uint64_t last_pkts;

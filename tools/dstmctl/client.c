@@ -66,6 +66,13 @@ void ag_event(struct agent *ag, const char *event, ...)
 	json_string(&ag->j, "event", event);
 	json_string(&ag->j, "dev", ag->o.dev);
 	json_uint(&ag->j, "ms", (uint64_t)(ag_now() - t_zero));
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		json_uint(&ag->j, "unix_ms", (uint64_t)ts.tv_sec * 1000 +
+			  (uint64_t)ts.tv_nsec / 1000000);
+	}
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
 		json_string(&ag->j, k, v);
@@ -132,7 +139,7 @@ static void lease_event(struct agent *ag, const char *event,
 			const struct ag_lease *l)
 {
 	char a[INET_ADDRSTRLEN], t[INET6_ADDRSTRLEN], lt[16], psid[16],
-	     plen[8], poff[8], ms[24];
+	     plen[8], poff[8], ms[24], cms[24];
 
 	if (!ag->ctx->json)
 		return;
@@ -140,10 +147,13 @@ static void lease_event(struct agent *ag, const char *event,
 	snprintf(psid, sizeof(psid), "%u", l->psid);
 	snprintf(plen, sizeof(plen), "%u", l->has_pp ? l->psid_len : 0);
 	snprintf(poff, sizeof(poff), "%u", l->psid_offset);
-	snprintf(ms, sizeof(ms), "%lld", (long long)(ag_now() - ag->acq_start));
+	snprintf(ms, sizeof(ms), "%lld", (long long)(ag_now() - ag->acq_start -
+						     ag->cfg_ms));
+	snprintf(cms, sizeof(cms), "%lld", (long long)ag->cfg_ms);
 	ag_event(ag, event, "addr", ip4(l->addr, a), "tep", ip6(&l->tep, t),
 		 "lease", lt, "psid", psid, "psid_len", plen,
-		 "psid_offset", poff, "acquire_ms", ms, NULL);
+		 "psid_offset", poff, "acquire_ms", ms, "configure_ms", cms,
+		 NULL);
 }
 
 static void set_timers(struct agent *ag, const struct ag_lease *l)
@@ -190,6 +200,7 @@ void ag_ack(struct agent *ag, const struct ag_lease *l)
 	     ps[256];
 	struct ag_lease old = ag->l;
 	bool was = ag->bound;
+	int64_t cfg_start;
 
 	ip4(l->addr, a);
 	ip6(&l->tep, t);
@@ -197,6 +208,7 @@ void ag_ack(struct agent *ag, const struct ag_lease *l)
 	if (was && old.addr.s_addr != l->addr.s_addr)
 		ag_log(ag, "the server moved us from %s to %s: reconfiguring",
 		       ip4(old.addr, b), a);
+	cfg_start = ag_now();
 	if (net_configure(ag, was ? &old : NULL, l)) {
 		/* Nothing half done is left (net_configure undid its
 		 * steps); give the lease back rather than sit on it. */
@@ -210,6 +222,7 @@ void ag_ack(struct agent *ag, const struct ag_lease *l)
 	}
 	ag->bound = true;
 	ag->l = *l;
+	ag->cfg_ms = ag_now() - cfg_start;
 	set_timers(ag, l);
 	if (ag->last_addr.s_addr != l->addr.s_addr) {
 		ag->last_addr = l->addr;
@@ -220,9 +233,9 @@ void ag_ack(struct agent *ag, const struct ag_lease *l)
 		       l->t1, l->t2);
 		lease_event(ag, "renewed", l);
 	} else {
-		ag_log(ag, "bound %s%s via TEP %s, lease %u s (T1 %u s, T2 %u s), in %lld ms",
+		ag_log(ag, "bound %s%s via TEP %s, lease %u s (T1 %u s, T2 %u s), in %lld ms (%lld ms of it configuring)",
 		       a, ps, t, l->lease, l->t1, l->t2,
-		       (long long)(ag_now() - ag->acq_start));
+		       (long long)(ag_now() - ag->acq_start), (long long)ag->cfg_ms);
 		lease_event(ag, "bound", l);
 		idle_reset(ag);
 	}
