@@ -40,8 +40,13 @@
 #
 # In the guest, COMMAND has: DSTM_VM=1, DSTM_TOP (the repository),
 # DSTM_KVER (= uname -r), DSTM_KO (build/KVER/dstm.ko, empty if not built),
-# DSTM_SELFTESTS_BIN (build/selftests), HOME=/root, TERM=dumb, stdin from
-# /dev/null. COMMAND's stdout and stderr arrive on ours; kernel messages do not.
+# DSTM_SELFTESTS_BIN (build/selftests), HOME=/root, TERM=dumb,
+# LANG=C.UTF-8, stdin from /dev/null, its own session. COMMAND's stdout and
+# stderr arrive on ours; kernel messages do not. Writes go to tmpfs (/tmp,
+# /var, /etc, /root; discarded at power-off) or to --rwdir directories; the
+# rest of the host's tree is read-only. Only lo exists, and it is up. When
+# COMMAND is done and dstm is loaded, the guest unloads it (modprobe -r):
+# if that fails or hangs for 120 s, the run fails.
 #
 # Exit status: COMMAND's; 1 if COMMAND succeeded but the kernel log shows a
 # WARN/BUG/Oops/lockdep/leak/... report (klog-scan.sh), the kernel is tainted
