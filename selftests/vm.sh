@@ -32,7 +32,9 @@
 # Environment: DSTM_VM_KERNEL, DSTM_VM_KVM, DSTM_VM_TIMEOUT, DSTM_VM_LOG as
 # above; DSTM_VM_APPEND adds kernel command line parameters; DSTM_VM_TIMING=1
 # prints the run's wall time on stderr; DSTM_VM_CPU overrides -cpu;
-# DSTM_VM_PVH=0 boots the bzImage rather than the extracted ELF kernel.
+# DSTM_VM_PVH=0 boots the bzImage rather than the extracted ELF kernel;
+# DSTM_VM_BOOT_RETRIES (default 2): boots again when the guest dies before
+# COMMAND starts (see boot_and_run).
 #
 # Caches (build/vm/KVER/, shared by concurrent runs under a lock): the
 # initramfs, the extracted vmlinux, the depmod layer for dstm.ko. Logs of
@@ -67,6 +69,7 @@ TIMEOUT=${DSTM_VM_TIMEOUT:-600}
 CONSOLE=0
 LOG=${DSTM_VM_LOG:-}
 UNLOAD=1
+BOOT_RETRIES=${DSTM_VM_BOOT_RETRIES:-2}
 RWDIRS=()
 ENVS=()
 
@@ -308,6 +311,7 @@ run_qemu() {
 	write_env
 
 	for d in stdout stderr; do
+		rm -f "$WORK/$d.in" "$WORK/$d.out"
 		mkfifo "$WORK/$d.in" "$WORK/$d.out"
 	done
 	cat "$WORK/stdout.out" &
@@ -431,9 +435,35 @@ main() {
 			sort -rn | tail -n +201 | cut -d' ' -f2- | xargs -r rm -f
 	fi
 	write_cmd
-	run_qemu
+	boot_and_run
 	verdict
 	exit "$RC"
+}
+
+# run_qemu, again if the guest died before COMMAND started (an Oops while
+# booting: TCG with several vCPUs very rarely trips over the kernel patching
+# its own code, "Oops: int3" in a jump label). A guest that never reached
+# COMMAND changed nothing, so booting once more is safe; a setup failure
+# that the guest reported (notes) or a timeout is not retried.
+boot_and_run() {
+	local attempt=1 keep hits l
+	while :; do
+		run_qemu
+		if [ -e "$SHARE/started" ] || [ -s "$SHARE/status" ] || [ -s "$SHARE/notes" ] ||
+			[ "$QRC" = 124 ] || [ "$QRC" = 137 ] || [ "$attempt" -gt "$BOOT_RETRIES" ]; then
+			return 0
+		fi
+		keep=$CONLOG.boot$attempt
+		[[ ${CONLOG##*/} != *.* ]] || keep=${CONLOG%.*}.boot$attempt.${CONLOG##*.}
+		mv -f "$CONLOG" "$keep"
+		hits=$(bash "$LIB/klog-scan.sh" "$keep" | head -n 3 | sed 's/^[^:]*:[0-9]*://') || true
+		echo "vm.sh: the guest ($KVER) died before COMMAND started; booting again (log: $keep)" >&2
+		if [ -n "$hits" ]; then
+			while IFS= read -r l; do echo "vm.sh:   $l"; done <<<"$hits" >&2
+		fi
+		rm -f "$SHARE/dmesg" "$SHARE/tainted" "$SHARE/kmemleak"
+		attempt=$((attempt + 1))
+	done
 }
 
 main "$@"

@@ -12,6 +12,7 @@
 # The shared directory (mount tag "dstmvm", mounted at $SHARE):
 #   cmd.sh      written by vm.sh: cd + environment + exec COMMAND
 #   vm.env      written by vm.sh: KVER= MODLAYER= RWDIRS= DSTM_VM_UNLOAD=
+#   started     written here just before COMMAND runs
 #   status      written here: COMMAND's exit status
 #   notes       written here: bench-level failures (e.g. dstm did not unload)
 #   dmesg       written here: the whole kernel log at the end
@@ -99,6 +100,7 @@ main() {
 	out=$(port dstm.stdout) || fatal "no stdout port"
 	err=$(port dstm.stderr) || fatal "no stderr port"
 	echo "dstm-vm: running command" >/dev/kmsg
+	: >"$SHARE/started"
 
 	(
 		cd / || exit 125

@@ -40,7 +40,7 @@ OPT9P=trans=virtio,version=9p2000.L,msize=262144
 
 die() {
 	echo "dstm-vm initramfs: $*" >/dev/console
-	echo "guest setup failed: $*" >>"$R$SHARE/notes" 2>/dev/null
+	{ echo "guest setup failed: $*" >>"$R$SHARE/notes"; } 2>/dev/null
 	# PID 1 exiting panics the kernel; panic=-1 and -no-reboot end QEMU.
 	poweroff -f
 	sleep 5
