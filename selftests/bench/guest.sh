@@ -188,6 +188,7 @@ topology() {
 			$DSTMCTL set dstm0 mode tep local $TEP" ;;
 		esac
 	done
+	# shellcheck disable=SC2086 # $VIA and $ONLINK: zero or more words
 	run nsx t1 ip route add 198.18.0.0/32 encap ip6 dst 2001:db8:c::1 src "$TEP" \
 		hoplimit 64 $VIA dev ip6tnl1 $ONLINK
 	run nsx d1 "$DSTMCTL" map add dstm0 ipv4 198.18.0.0 ipv6 2001:db8:c::1
