@@ -110,11 +110,14 @@ def collect(args):
                                  "cpu": c.get(v), "vcpu": v})
         print(line, flush=True)
     res["elapsed"] = time.time() - t0
-    if qemu is None and res["results"]:
-        print("collect.py: never found the QEMU process of %s: no CPU times" % args.log,
-              file=sys.stderr)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
+    if qemu is None and res["results"]:
+        # vm.sh names the console log in QEMU's "-serial file:LOG" and the
+        # vCPU threads "CPU N/TCG" (debug-threads=on): both are needed.
+        print("collect.py: never found the QEMU process of %s: no CPU times" % args.log,
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -154,18 +157,22 @@ NAMES = {
 }
 
 
-def variant_name(v):
+def variant_name(v, portset_maps=None):
     if v in NAMES:
         return NAMES[v]
     w = v.split("-")
     kind, n = w[0], int(w[1])
     hot = len(w) > 2 and w[2] == "hot1"
+    if portset_maps is None:
+        portset = n > 131072
+    else:
+        portset = n == portset_maps
     if kind == "ip6tnl":
         name = "ip6tnl external, %s encap route%s" % (fmt_n(n), "s" if n > 1 else "")
     elif n == 1:
         name = "dstm TEP, 1 mapping"
     else:
-        name = "dstm TEP, %s mappings%s" % (fmt_n(n), " (port sets)" if n > 131072 else "")
+        name = "dstm TEP, %s mappings%s" % (fmt_n(n), " (port sets)" if portset else "")
     if hot:
         name += ", 1 in use"
     elif n > 1:
@@ -179,6 +186,8 @@ def fmt_n(n):
 
 def table(res, md):
     rows = res["results"]
+    cfg = dict(w.split("=", 1) for w in res.get("config", "").split() if "=" in w)
+    portset_maps = int(cfg["portset-maps"]) if "portset-maps" in cfg else None
     out = []
     sizes = sorted({r["size"] for r in rows})
     order = []
@@ -219,7 +228,7 @@ def table(res, md):
                 rng = "%.0f-%.0fk" % (min(good) / 1e3, max(good) / 1e3) if good else "?"
                 dut = (1e6 / p - 1e6 / null[s]) if p == p and null[s] == null[s] else float("nan")
                 cells += ["%.0f" % p, rng, "%.2f" % paired(dd, v, s), "%.1f" % dut]
-            name = variant_name(v)
+            name = variant_name(v, portset_maps)
             if md:
                 out.append("| " + " | ".join([name] + cells) + " |")
             else:
@@ -264,8 +273,9 @@ def summary(args):
         head = "Linux %s: median of %d rounds; packets per second of host CPU time given to the guest" % (
             res["kernel"], reps)
         print(("### " if args.markdown else "== ") + head)
-        if res.get("config", "gateway=none") != "gateway=none":
-            print(("" if args.markdown else "  ") + "configuration: " + res["config"])
+        gw = [w for w in res.get("config", "").split() if w.startswith("gateway=")]
+        if gw and gw[0] != "gateway=none":
+            print(("" if args.markdown else "  ") + "configuration: " + gw[0])
         for line in table(res, args.markdown):
             print(line)
         print()

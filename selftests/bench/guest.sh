@@ -358,7 +358,7 @@ main() {
 	say "guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)," \
 		"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "KERNEL $(uname -r)"
-	echo "CONFIG gateway=${GW:-none}"
+	echo "CONFIG gateway=${GW:-none} portset-maps=$BIG"
 	modprobe dstm || fail "modprobe dstm"
 	modprobe ip6_tunnel || fail "modprobe ip6_tunnel"
 	t=$(now)
