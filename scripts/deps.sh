@@ -29,7 +29,7 @@ SRC
 fi
 
 STAMP=/var/lib/dstm-deps.stamp
-WANT_REV=6
+WANT_REV=7
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_REV" ] && [ "${DSTM_DEPS_FORCE:-0}" = 0 ]; then
 	exit 0
 fi
@@ -62,15 +62,16 @@ apt-get install -y -q --no-install-recommends \
 	nftables \
 	clang llvm libclang-rt-14-dev \
 	kea-dhcp4-server kea-dhcp6-server \
+	bind9-dnsutils knot-dnsutils dnsperf knot nsd \
 	"$K61_IMG" "$K61_HDR" linux-source-6.1
 
 apt-get install -y -q --no-install-recommends -t bookworm-backports \
 	"$K612_IMG" "$K612_HDR" iproute2 ${SRC612:-linux-source-6.12}
 
-# Kea is only run by the dstmd tests, in their own namespaces: never as
-# the system's DHCP service.
+# Kea, Knot and NSD are only run by the tests and benchmarks, in their own
+# namespaces: never as the system's DHCP or DNS service.
 if command -v systemctl >/dev/null; then
-	systemctl disable --now kea-dhcp4-server kea-dhcp6-server >/dev/null 2>&1 || true
+	systemctl disable --now kea-dhcp4-server kea-dhcp6-server knot nsd >/dev/null 2>&1 || true
 fi
 
 echo "$WANT_REV" > "$STAMP"
