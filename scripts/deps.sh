@@ -29,7 +29,7 @@ SRC
 fi
 
 STAMP=/var/lib/dstm-deps.stamp
-WANT_REV=7
+WANT_REV=8
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_REV" ] && [ "${DSTM_DEPS_FORCE:-0}" = 0 ]; then
 	exit 0
 fi
@@ -54,12 +54,12 @@ SRC612=$(apt-cache search --names-only '^linux-source-6\.12$' | awk '{print $1; 
 
 apt-get install -y -q --no-install-recommends \
 	build-essential rsync pkg-config gcc make bc flex bison libelf-dev kmod cpio xz-utils zstd \
-	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev \
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-nf-3-dev \
 	libsqlite3-dev libssl-dev libinih-dev libldns-dev \
 	qemu-system-x86 busybox-static \
 	sparse perl python3 python3-yaml python3-jsonschema jq \
 	tcpdump socat netcat-openbsd iputils-ping procps ethtool iperf3 \
-	nftables \
+	nftables conntrack \
 	clang llvm libclang-rt-14-dev \
 	kea-dhcp4-server kea-dhcp6-server \
 	bind9-dnsutils knot-dnsutils dnsperf knot nsd \

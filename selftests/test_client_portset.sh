@@ -41,6 +41,9 @@ ports_ok() {
 	echo "$n ports, all in PSID $psid's set"
 }
 
+# ct_flows NS: the tracked IPv4 flows whose replies go to S4 (the shared
+# address), i.e. the flows the host's SNAT translated to its port set.
+ct_flows() { nsx "$1" conntrack -L -f ipv4 --reply-dst "$S4" 2>/dev/null | grep -c . ; }
 nft_table() { nsx "$1" nft list table ip dstm_client_dstm0 >/dev/null 2>&1 && echo yes || echo no; }
 port_range() { nsx "$1" sysctl -n net.ipv4.ip_local_port_range | tr -s '\t ' ' '; }
 
@@ -100,9 +103,14 @@ phase() { # NAME OFFSET K
 	check "$name: the TEP dropped nothing as spoofed" eq "$(delta "t$name" tep dstm0 drops.spoofed)" 0
 	check "$name: nor for want of a mapping" eq "$(delta "t$name" tep dstm0 drops.no_mapping)" 0
 
+	check "$name: a and c track their translated flows" eval \
+		"[ \$(ct_flows a) -gt 0 ] && [ \$(ct_flows c) -gt 0 ]"
 	check "$name: agent a stops (exit 0)" agent_stop "a$name" 0
 	check "$name: agent c stops (exit 0)" agent_stop "c$name" 0
 	check "$name: SNAT tables removed" eq "$(nft_table a) $(nft_table c)" "no no"
+	# (else the next lease's flows from the same fixed ports would keep
+	# this lease's translation: spoofed for the TEP)
+	check "$name: the translated flows are forgotten" eq "$(ct_flows a) $(ct_flows c)" "0 0"
 	check "$name: a's ip_local_port_range restored" eq "$(port_range a)" "$RANGE_A"
 	check "$name: mappings gone" wait_eq 5 "missing missing" eval \
 		"echo \$(map_get tep dstm0 $S4 $pa ipv6) \$(map_get tep dstm0 $S4 $pc ipv6)"

@@ -181,6 +181,9 @@ int net_loopback(struct agent *ag, struct in_addr a, bool add);
 /* IPv4 packets through the device so far (tx + rx), or -1. */
 int64_t net_packets(struct agent *ag);
 
+/* client_ct.c: delete the conntrack entries whose replies go to addr. */
+int net_ct_forget(struct agent *ag, struct in_addr addr);
+
 /* client_state.c */
 int state_load(struct agent *ag);
 int state_save(struct agent *ag);

@@ -579,6 +579,8 @@ int net_configure(struct agent *ag, const struct ag_lease *old,
 	if (old)
 		net_deconfigure(ag, old);
 
+	if (l->has_pp && l->psid_len)
+		net_ct_forget(ag, l->addr);
 	ret = portset_apply(ag, l);
 	if (ret)
 		return ret;
@@ -612,4 +614,6 @@ void net_deconfigure(struct agent *ag, const struct ag_lease *l)
 	addr_op(ag, l->addr, false);
 	routes_lease_gone(ag);
 	portset_remove(ag);
+	if (l->has_pp && l->psid_len)
+		net_ct_forget(ag, l->addr);
 }
