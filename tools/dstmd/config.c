@@ -63,6 +63,19 @@ void config_defaults(struct dstmd_config *c)
 	c->rate = 50;
 	c->burst = 100;
 	c->reconfigure = true;
+	snprintf(c->dns.listen, sizeof(c->dns.listen), "::");
+	c->dns.port = 53;
+	c->dns.ttl = 60;
+	c->dns.negative_ttl = 10;
+	c->dns.edns_size = 1232;
+	c->dns.on_demand = true;
+	c->dns.wait_ms = 2000;
+	c->dns.rate = 2;
+	c->dns.burst = 5;
+	c->dns.max_pending = 64;
+	c->dns.max_held = 256;
+	c->dns.max_tcp = 64;
+	c->dns.tcp_idle_ms = 10000;
 }
 
 void config_free(struct dstmd_config *c)
@@ -160,6 +173,58 @@ bool parse_range4(const char *s, uint32_t *lo, uint32_t *hi, char *why,
 	return false;
 }
 
+bool parse_duration_ms(const char *s, uint32_t min, uint32_t max,
+		       uint32_t *ms)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || x > 0xffffffffull)
+		return false;
+	if (!*end || !strcmp(end, "s"))
+		x *= 1000;
+	else if (strcmp(end, "ms"))
+		return false;
+	if (x < min || x > max)
+		return false;
+	*ms = (uint32_t)x;
+	return true;
+}
+
+bool dns_name_norm(const char *in, char *out, size_t outlen)
+{
+	size_t n = strlen(in), i, label = 0;
+
+	if (n && in[n - 1] == '.')
+		n--;
+	if (!n || n > 253 || n + 2 > outlen)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (ch == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (isalnum(ch) || ch == '-' || ch == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+		out[i] = (char)tolower(ch);
+	}
+	if (!label)
+		return false;
+	out[n] = '.';
+	out[n + 1] = '\0';
+	return true;
+}
+
 bool parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
 {
 	size_t n = 0;
@@ -234,9 +299,19 @@ static void section_start(struct cfg_ctx *x, char *name)
 	snprintf(x->section, sizeof(x->section), "%s", name);
 	if (!strcmp(name, "server") || !strcmp(name, "auth"))
 		return;
+	if (!strcmp(name, "dns")) {
+		if (c->dns.enabled) {
+			fail(x, x->line, "[dns] twice (first on line %u)",
+			     c->dns.line);
+			return;
+		}
+		c->dns.enabled = true;
+		c->dns.line = x->line;
+		return;
+	}
 	if (strncmp(name, "pool", 4) || !isspace((unsigned char)name[4])) {
 		fail(x, x->line,
-		     "unknown section [%s] (expected [server], [pool NAME] or [auth])",
+		     "unknown section [%s] (expected [server], [pool NAME], [auth] or [dns])",
 		     name);
 		return;
 	}
@@ -519,6 +594,124 @@ static void auth_key(struct cfg_ctx *x, const char *name, const char *value)
 	c->n_keys++;
 }
 
+static struct dstmd_dns_ns *dns_ns_new(struct cfg_ctx *x, const char *name)
+{
+	struct dstmd_dns_config *dc = &x->c->dns;
+	struct dstmd_dns_ns *ns;
+
+	if (dc->n_ns >= DSTMD_DNS_MAX_NS) {
+		fail(x, x->line, "at most %d name servers", DSTMD_DNS_MAX_NS);
+		return NULL;
+	}
+	ns = &dc->ns[dc->n_ns];
+	memset(ns, 0, sizeof(*ns));
+	if (!dns_name_norm(name, ns->name, sizeof(ns->name))) {
+		fail(x, x->line, "bad name server name '%s'", name);
+		return NULL;
+	}
+	dc->n_ns++;
+	return ns;
+}
+
+static void dns_ns_addr(struct cfg_ctx *x, struct dstmd_dns_ns *ns,
+			const char *a)
+{
+	if (ns->n_a6 < DSTMD_DNS_MAX_NS_ADDR &&
+	    inet_pton(AF_INET6, a, &ns->a6[ns->n_a6]) == 1)
+		ns->n_a6++;
+	else if (ns->n_a4 < DSTMD_DNS_MAX_NS_ADDR &&
+		 inet_pton(AF_INET, a, &ns->a4[ns->n_a4]) == 1)
+		ns->n_a4++;
+	else
+		fail(x, x->line,
+		     "bad name server address '%s' (IPv4 or IPv6, at most %d of each)",
+		     a, DSTMD_DNS_MAX_NS_ADDR);
+}
+
+static void dns_key(struct cfg_ctx *x, const char *name, const char *value)
+{
+	struct dstmd_dns_config *dc = &x->c->dns;
+	char buf[MAX_LINE + 1], *tok, *save;
+	struct dstmd_dns_ns *ns;
+	uint32_t v;
+	int b;
+
+	if (IS("zone")) {
+		if (!dns_name_norm(value, dc->zone, sizeof(dc->zone)))
+			fail(x, x->line, "bad zone '%s' (expected a domain name such as dstm.test.)", value);
+	} else if (IS("listen")) {
+		struct in6_addr a;
+		char addr[INET6_ADDRSTRLEN + IF_NAMESIZE], *pct;
+
+		snprintf(addr, sizeof(addr), "%s", value);
+		pct = strchr(addr, '%');
+		if (pct)
+			*pct = '\0';
+		if (strlen(value) >= sizeof(dc->listen) ||
+		    inet_pton(AF_INET6, addr, &a) != 1)
+			fail(x, x->line, "bad listen '%s' (expected an IPv6 address, :: for all; IPv4 clients reach it as ::ffff:A.B.C.D)", value);
+		else
+			snprintf(dc->listen, sizeof(dc->listen), "%s", value);
+	} else if (IS("port")) {
+		if (!parse_u32(value, 1, 65535, &v))
+			fail(x, x->line, "bad port '%s' (1..65535)", value);
+		dc->port = (uint16_t)v;
+	} else if (IS("ttl")) {
+		if (!parse_u32(value, 0, 86400, &dc->ttl))
+			fail(x, x->line, "bad ttl '%s' (0..86400 s)", value);
+	} else if (IS("negative-ttl")) {
+		if (!parse_u32(value, 0, 86400, &dc->negative_ttl))
+			fail(x, x->line, "bad negative-ttl '%s' (0..86400 s)", value);
+	} else if (IS("ns")) {
+		snprintf(buf, sizeof(buf), "%s", value);
+		tok = strtok_r(buf, " \t", &save);
+		ns = tok ? dns_ns_new(x, tok) : NULL;
+		while (ns && (tok = strtok_r(NULL, " \t", &save)))
+			dns_ns_addr(x, ns, tok);
+	} else if (IS("ns-address")) {
+		if (!dc->n_ns) {
+			fail(x, x->line, "ns-address before any ns line (it gives the address of the ns above it)");
+			return;
+		}
+		dns_ns_addr(x, &dc->ns[dc->n_ns - 1], value);
+	} else if (IS("hostmaster")) {
+		if (!dns_name_norm(value, dc->hostmaster, sizeof(dc->hostmaster)))
+			fail(x, x->line, "bad hostmaster '%s' (a domain name: hostmaster.example.)", value);
+	} else if (IS("edns-size")) {
+		if (!parse_u32(value, 512, 65535, &v))
+			fail(x, x->line, "bad edns-size '%s' (512..65535 bytes)", value);
+		dc->edns_size = (uint16_t)v;
+	} else if (IS("on-demand")) {
+		b = parse_bool(value);
+		if (b < 0)
+			fail(x, x->line, "bad on-demand '%s' (yes or no)", value);
+		dc->on_demand = b > 0;
+	} else if (IS("on-demand-wait")) {
+		if (!parse_duration_ms(value, 100, 30000, &dc->wait_ms))
+			fail(x, x->line, "bad on-demand-wait '%s' (100ms..30s: 2, 2s or 1500ms)", value);
+	} else if (IS("rate-limit")) {
+		if (!parse_u32(value, 0, 100000, &dc->rate))
+			fail(x, x->line, "bad rate-limit '%s' (on-demand allocations/s per querier, 0 = off)", value);
+	} else if (IS("rate-burst")) {
+		if (!parse_u32(value, 1, 100000, &dc->burst))
+			fail(x, x->line, "bad rate-burst '%s' (1..100000)", value);
+	} else if (IS("max-pending")) {
+		if (!parse_u32(value, 1, 65536, &dc->max_pending))
+			fail(x, x->line, "bad max-pending '%s' (1..65536 reservations)", value);
+	} else if (IS("max-held")) {
+		if (!parse_u32(value, 1, 65536, &dc->max_held))
+			fail(x, x->line, "bad max-held '%s' (1..65536 queries)", value);
+	} else if (IS("max-tcp")) {
+		if (!parse_u32(value, 1, 65536, &dc->max_tcp))
+			fail(x, x->line, "bad max-tcp '%s' (1..65536 connections)", value);
+	} else if (IS("tcp-idle")) {
+		if (!parse_duration_ms(value, 100, 3600000, &dc->tcp_idle_ms))
+			fail(x, x->line, "bad tcp-idle '%s' (100ms..3600s)", value);
+	} else {
+		fail(x, x->line, "unknown key '%s' in [dns]", name);
+	}
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -537,15 +730,75 @@ static int handler(void *user, const char *section, const char *name,
 		server_key(x, name, value);
 	else if (!strcmp(x->section, "auth"))
 		auth_key(x, name, value);
+	else if (!strcmp(x->section, "dns"))
+		dns_key(x, name, value);
 	else if (x->pool)
 		pool_key(x, x->pool, name, value);
 	return 1;
+}
+
+static bool in_zone(const char *name, const char *zone)
+{
+	size_t n = strlen(name), z = strlen(zone);
+
+	return n > z && name[n - z - 1] == '.' && !strcmp(name + n - z, zone);
+}
+
+static void validate_dns(struct cfg_ctx *x)
+{
+	struct dstmd_dns_config *dc = &x->c->dns;
+	struct in6_addr a;
+	unsigned int i;
+
+	if (!dc->enabled)
+		return;
+	if (!dc->zone[0]) {
+		fail(x, dc->line, "[dns] needs a zone (zone = dstm.test.)");
+		return;
+	}
+	if (!dc->n_ns) {
+		dc->n_ns = 1;
+		memset(&dc->ns[0], 0, sizeof(dc->ns[0]));
+		if (strlen(dc->zone) + 4 > sizeof(dc->ns[0].name)) {
+			fail(x, dc->line, "zone name too long for ns.ZONE: give an ns line");
+			return;
+		}
+		memcpy(dc->ns[0].name, "ns.", 3);
+		memcpy(dc->ns[0].name + 3, dc->zone, strlen(dc->zone) + 1);
+	}
+	for (i = 0; i < dc->n_ns; i++) {
+		struct dstmd_dns_ns *ns = &dc->ns[i];
+
+		/* An in-zone server with no address: the listen address. */
+		if (in_zone(ns->name, dc->zone) && !ns->n_a4 && !ns->n_a6 &&
+		    inet_pton(AF_INET6, dc->listen, &a) == 1 &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&a)) {
+			if (IN6_IS_ADDR_V4MAPPED(&a))
+				memcpy(&ns->a4[ns->n_a4++], &a.s6_addr[12], 4);
+			else
+				ns->a6[ns->n_a6++] = a;
+		}
+		if (!in_zone(ns->name, dc->zone) && (ns->n_a4 || ns->n_a6))
+			fail(x, dc->line,
+			     "name server %s is outside the zone %s: it cannot have addresses here",
+			     ns->name, dc->zone);
+	}
+	if (!dc->hostmaster[0] &&
+	    strlen(dc->zone) + sizeof("hostmaster.") <= sizeof(dc->hostmaster)) {
+		memcpy(dc->hostmaster, "hostmaster.", 11);
+		memcpy(dc->hostmaster + 11, dc->zone, strlen(dc->zone) + 1);
+	}
+	if (dc->port == x->c->port && !strcmp(dc->listen, x->c->listen))
+		fail(x, dc->line, "[dns] port %u is the DHCPv6 port of [server]",
+		     dc->port);
 }
 
 static void validate(struct cfg_ctx *x)
 {
 	struct dstmd_config *c = x->c;
 	unsigned int i, j, ri, rj;
+
+	validate_dns(x);
 
 	if (!c->n_pools) {
 		fail(x, x->line ? x->line : 1, "no [pool NAME] section: nothing to hand out");

@@ -60,6 +60,42 @@ struct dstmd_key {
 
 enum { DSTMD_LOG_AUTO = -1, DSTMD_LOG_STDERR, DSTMD_LOG_SYSLOG };
 
+#define DSTMD_DNS_NAME_MAX	256	/* text, absolute, with the final dot */
+#define DSTMD_DNS_MAX_NS	16
+#define DSTMD_DNS_MAX_NS_ADDR	4
+
+/* A name server of the zone: its NS record, and its A/AAAA records when
+ * the name is inside the zone (glue). */
+struct dstmd_dns_ns {
+	char name[DSTMD_DNS_NAME_MAX];	/* lower case, absolute */
+	struct in6_addr a6[DSTMD_DNS_MAX_NS_ADDR];
+	struct in_addr a4[DSTMD_DNS_MAX_NS_ADDR];
+	unsigned int n_a6, n_a4;
+};
+
+/* [dns]: the DNS extension (dns*.c, ondemand.c).  enabled = the section
+ * is there; without it no DNS socket is opened. */
+struct dstmd_dns_config {
+	bool enabled;
+	unsigned int line;
+	char zone[DSTMD_DNS_NAME_MAX];	/* lower case, absolute: "dstm.test." */
+	char listen[INET6_ADDRSTRLEN + IF_NAMESIZE];
+	uint16_t port;
+	uint32_t ttl;			/* AAAA, SOA, NS, glue; A: <= the lease */
+	uint32_t negative_ttl;		/* SOA minimum: NXDOMAIN/NODATA caching */
+	struct dstmd_dns_ns ns[DSTMD_DNS_MAX_NS];
+	unsigned int n_ns;
+	char hostmaster[DSTMD_DNS_NAME_MAX];	/* SOA RNAME */
+	uint16_t edns_size;		/* the UDP payload size we offer */
+	bool on_demand;
+	uint32_t wait_ms;		/* on-demand-wait */
+	uint32_t rate, burst;		/* allocations/s per querier, 0 = off */
+	uint32_t max_pending;		/* reservations waiting for their host */
+	uint32_t max_held;		/* queries held for them, in all */
+	uint32_t max_tcp;		/* TCP connections */
+	uint32_t tcp_idle_ms;
+};
+
 struct dstmd_config {
 	char path[PATH_MAX];
 	char listen[INET6_ADDRSTRLEN + IF_NAMESIZE];
@@ -80,6 +116,7 @@ struct dstmd_config {
 	bool auth_require;
 	struct dstmd_key *keys;
 	unsigned int n_keys;
+	struct dstmd_dns_config dns;
 };
 
 /* config.c: 0, or -1 with "file:line: what" in err. */
@@ -91,6 +128,12 @@ void config_defaults(struct dstmd_config *c);
 bool parse_range4(const char *s, uint32_t *lo, uint32_t *hi, char *why,
 		  size_t whylen);
 bool parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
+/* "2", "2s", "1500ms" -> ms (min..max ms). */
+bool parse_duration_ms(const char *s, uint32_t min, uint32_t max,
+		       uint32_t *ms);
+/* A domain name -> lower case, absolute ("a.B" -> "a.b."); false if it is
+ * not a valid name (labels of 1..63, 253 characters in all). */
+bool dns_name_norm(const char *in, char *out, size_t outlen);
 
 /* log.c */
 enum { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };

@@ -35,13 +35,54 @@ static uint64_t hash_key(const uint8_t *k, size_t n)
 	return h;
 }
 
+/* The DUID of a key (DUID length | DUID | ...), for the DUID hash. */
+static bool key_duid(const uint8_t *key, size_t len)
+{
+	return len >= 2 && key[0] && (size_t)key[0] + 1 <= len;
+}
+
+static size_t duid_bucket(const struct dstmd *d, const uint8_t *duid,
+			  size_t len)
+{
+	return hash_key(duid, len) & (d->hash_size - 1);
+}
+
+static void duid_link(struct dstmd *d, struct dstmd_lease *l)
+{
+	size_t h;
+
+	if (!l->key_len || !key_duid(l->key, l->key_len))
+		return;
+	h = duid_bucket(d, l->key + 1, l->key[0]);
+	l->dnext = d->dhash[h];
+	d->dhash[h] = l;
+}
+
+static void duid_unlink(struct dstmd *d, struct dstmd_lease *l)
+{
+	struct dstmd_lease **pp;
+
+	if (!l->key_len || !key_duid(l->key, l->key_len))
+		return;
+	pp = &d->dhash[duid_bucket(d, l->key + 1, l->key[0])];
+	for (; *pp; pp = &(*pp)->dnext)
+		if (*pp == l) {
+			*pp = l->dnext;
+			return;
+		}
+}
+
 static bool hash_grow(struct dstmd *d)
 {
 	size_t n = d->hash_size ? d->hash_size * 2 : 1024, i;
 	struct dstmd_lease **b = calloc(n, sizeof(*b)), *l, *next;
+	struct dstmd_lease **db = calloc(n, sizeof(*db));
 
-	if (!b)
+	if (!b || !db) {
+		free(b);
+		free(db);
 		return false;
+	}
 	for (i = 0; i < d->hash_size; i++)
 		for (l = d->hash[i]; l; l = next) {
 			size_t h = hash_key(l->key, l->key_len) & (n - 1);
@@ -53,6 +94,10 @@ static bool hash_grow(struct dstmd *d)
 	free(d->hash);
 	d->hash = b;
 	d->hash_size = n;
+	free(d->dhash);
+	d->dhash = db;
+	for (l = d->all; l; l = l->next)
+		duid_link(d, l);
 	return true;
 }
 
@@ -75,6 +120,7 @@ static void hash_del(struct dstmd *d, struct dstmd_lease *l)
 
 	if (!l->key_len)
 		return;
+	duid_unlink(d, l);
 	pp = &d->hash[hash_key(l->key, l->key_len) & (d->hash_size - 1)];
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == l) {
@@ -191,6 +237,7 @@ static struct dstmd_lease *lease_new(struct dstmd *d, struct dstmd_pool *p,
 		l->hnext = d->hash[h];
 		d->hash[h] = l;
 		d->n_keyed++;
+		duid_link(d, l);
 	}
 	return l;
 }
@@ -265,13 +312,15 @@ void dstmd_queue_tep(struct dstmd *d, const struct dstmd_lease *l, bool del)
 /* A lease whose time is up: forget it (and unmap it if it was bound). */
 static void lease_expire(struct dstmd *d, struct dstmd_lease *l)
 {
-	if (l->state == LEASE_BOUND) {
+	if (l->state == LEASE_BOUND || l->state == LEASE_RESERVED) {
 		char a[INET_ADDRSTRLEN];
 		struct in_addr ia = { htonl(l->ipv4) };
 
 		inet_ntop(AF_INET, &ia, a, sizeof(a));
-		dbg("lease %s psid %u expired", a, l->psid);
-		d->cnt[CNT_expired]++;
+		dbg("%s %s psid %u expired", l->state == LEASE_BOUND ?
+		    "lease" : "reservation", a, l->psid);
+		if (l->state == LEASE_BOUND)
+			d->cnt[CNT_expired]++;
 		dstmd_queue_tep(d, l, true);
 	}
 	if (l->state != LEASE_OFFERED)
@@ -343,15 +392,39 @@ static struct dstmd_lease *take_addr(struct dstmd *d,
 	return new_for(d, r, p, slot);
 }
 
+/* The live reservation of the requester's DUID, in a pool serving it. */
+static struct dstmd_lease *reservation_for(struct dstmd *d,
+					   const struct dhcp4_req *r)
+{
+	struct dstmd_lease *l;
+
+	if (!key_duid(r->key, r->key_len))
+		return NULL;
+	l = lease_reserved(d, r->key + 1, r->key[0]);
+	if (l && (l->expires <= d->now || !pool_serves(l->pool, r->src)))
+		return NULL;
+	return l;
+}
+
 struct dstmd_lease *lease_offer(struct dstmd *d, const struct dhcp4_req *r)
 {
-	struct dstmd_lease *l = lease_by_key(d, r->key, r->key_len);
+	struct dstmd_lease *l = lease_by_key(d, r->key, r->key_len), *res;
 	unsigned int i;
 	uint32_t slot;
 
 	if (l && l->expires <= d->now) {
 		lease_expire(d, l);
 		l = NULL;
+	}
+	/* The DNS extension reserved an address for this host: that one
+	 * (it stays RESERVED, and stored, until the REQUEST). */
+	if (!l || l->state == LEASE_OFFERED) {
+		res = reservation_for(d, r);
+		if (res) {
+			if (l && l != res)
+				lease_free(d, l);
+			return res;
+		}
 	}
 	if (l) {
 		/* The same client gets the same address back. */
@@ -383,6 +456,7 @@ struct dstmd_lease *lease_offer(struct dstmd *d, const struct dhcp4_req *r)
 static void lease_bind(struct dstmd *d, struct dstmd_lease *l,
 		 const struct in6_addr *src)
 {
+	d->bound_changed = true;
 	l->state = LEASE_BOUND;
 	l->expires = d->now + l->pool->lease_time;
 	l->ipv6 = *src;
@@ -393,7 +467,7 @@ static void lease_bind(struct dstmd *d, struct dstmd_lease *l,
 struct dstmd_lease *lease_request(struct dstmd *d, const struct dhcp4_req *r,
 				  uint32_t addr, bool *nak)
 {
-	struct dstmd_lease *l = lease_by_key(d, r->key, r->key_len);
+	struct dstmd_lease *l = lease_by_key(d, r->key, r->key_len), *res;
 
 	*nak = false;
 	if (l && l->expires <= d->now) {
@@ -410,6 +484,26 @@ struct dstmd_lease *lease_request(struct dstmd *d, const struct dhcp4_req *r,
 	}
 	if (l)
 		lease_free(d, l);	/* an offer it did not take */
+	res = reservation_for(d, r);
+	if (res) {
+		/* The reserved address and no other: it becomes the lease
+		 * (same slot; the store's row is overwritten). */
+		struct dstmd_pool *p = res->pool;
+		uint32_t slot = res->slot;
+
+		if (res->ipv4 != addr || r->ciaddr) {
+			*nak = true;
+			return NULL;
+		}
+		lease_free(d, res);
+		l = lease_new(d, p, slot, r->key, r->key_len);
+		if (!l) {
+			err("out of memory for a lease");
+			return NULL;
+		}
+		lease_bind(d, l, r->src);
+		return l;
+	}
 	if (!r->ciaddr) {
 		l = take_addr(d, r, addr);
 		if (l) {
@@ -467,6 +561,97 @@ bool lease_decline(struct dstmd *d, const struct dhcp4_req *r)
 	return true;
 }
 
+static struct dstmd_lease *by_duid(struct dstmd *d, const uint8_t *duid,
+				   size_t len, uint8_t state)
+{
+	struct dstmd_lease *l;
+
+	if (!d->hash_size || !len)
+		return NULL;
+	for (l = d->dhash[duid_bucket(d, duid, len)]; l; l = l->dnext)
+		if (l->state == state && l->key[0] == len &&
+		    !memcmp(l->key + 1, duid, len) && l->expires > d->now)
+			return l;
+	return NULL;
+}
+
+struct dstmd_lease *lease_of_duid(struct dstmd *d, const uint8_t *duid,
+				  size_t len)
+{
+	return by_duid(d, duid, len, LEASE_BOUND);
+}
+
+struct dstmd_lease *lease_reserved(struct dstmd *d, const uint8_t *duid,
+				   size_t len)
+{
+	return by_duid(d, duid, len, LEASE_RESERVED);
+}
+
+struct dstmd_lease *lease_reserve(struct dstmd *d, const uint8_t *duid,
+				  size_t len, const struct in6_addr *ipv6,
+				  int64_t expires, bool *full)
+{
+	uint8_t key[1 + D6_DUID_MAX];
+	struct dstmd_lease *l;
+	unsigned int i;
+	uint32_t slot;
+
+	*full = false;
+	if (!len || len > D6_DUID_MAX)
+		return NULL;
+	key[0] = (uint8_t)len;
+	memcpy(key + 1, duid, len);
+	l = lease_by_key(d, key, len + 1);
+	if (l && l->expires <= d->now) {
+		lease_expire(d, l);
+		l = NULL;
+	}
+	if (l && l->state == LEASE_OFFERED) {
+		lease_free(d, l);
+		l = NULL;
+	}
+	if (l) {
+		if (l->state != LEASE_RESERVED)
+			return NULL;	/* a client whose key is its DUID */
+	} else {
+		for (i = 0; i < d->cfg->n_pools; i++) {
+			struct dstmd_pool *p = &d->cfg->pools[i];
+
+			if (!pool_serves(p, ipv6))
+				continue;
+			if (p->n_used == p->n_slots ||
+			    !take_slot(d, p, p->cursor, p->n_slots, &slot)) {
+				*full = true;
+				continue;
+			}
+			p->cursor = slot + 1 < p->n_slots ? slot + 1 : 0;
+			l = lease_new(d, p, slot, key, len + 1);
+			break;
+		}
+		if (!l) {
+			if (*full)
+				d->cnt[CNT_exhausted]++;
+			return NULL;
+		}
+		*full = false;
+	}
+	l->state = LEASE_RESERVED;
+	l->ipv6 = *ipv6;
+	l->expires = expires;
+	lease_save(d, l);
+	dstmd_queue_tep(d, l, false);
+	return l;
+}
+
+void lease_unreserve(struct dstmd *d, struct dstmd_lease *l)
+{
+	if (l->state != LEASE_RESERVED)
+		return;
+	dstmd_queue_tep(d, l, true);
+	lease_unsave(d, l);
+	lease_free(d, l);
+}
+
 struct load_ctx {
 	struct dstmd *d;
 	unsigned int loaded, dropped;
@@ -482,7 +667,8 @@ static int load_one(const struct store_lease *s, void *arg)
 	struct dstmd_lease *l;
 	uint32_t slot;
 	bool bad = !p || !addr_slot(p, s->ipv4, s->psid, &slot) ||
-		   (s->state != LEASE_BOUND && s->state != LEASE_DECLINED) ||
+		   (s->state != LEASE_BOUND && s->state != LEASE_DECLINED &&
+		    s->state != LEASE_RESERVED) ||
 		   s->key_len > DSTMD_MAX_KEY ||
 		   (s->key_len && lease_by_key(d, s->key, s->key_len));
 
@@ -583,14 +769,16 @@ void dstmd_free(struct dstmd *d)
 {
 	free_leases(d);
 	free(d->hash);
+	free(d->dhash);
 	free(d->ops);
 	d->hash = NULL;
+	d->dhash = NULL;
 	d->ops = NULL;
 }
 
 void dstmd_log_counters(const struct dstmd *d)
 {
-	char buf[1024];
+	char buf[3072];
 	size_t n = 0;
 	int i;
 

@@ -26,6 +26,7 @@ static const char *state_name(uint8_t s)
 	switch (s) {
 	case LEASE_BOUND: return "bound";
 	case LEASE_DECLINED: return "declined";
+	case LEASE_RESERVED: return "reserved";
 	default: return "unknown";
 	}
 }

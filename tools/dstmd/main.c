@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "leases.h"
 #include "server.h"
 #include "state.h"
@@ -161,6 +162,11 @@ static int serve(struct dstmd_config *cfg, bool debug)
 		err("%s", e);
 		goto err_dstmd;
 	}
+	if (dns_open(&d, fd, e, sizeof(e))) {
+		err("%s", e);
+		close(fd);
+		goto err_dstmd;
+	}
 	info("serving %u pool%s on [%s]:%u, %zu leases, store %s", cfg->n_pools,
 	     cfg->n_pools == 1 ? "" : "s", cfg->listen, cfg->port, d.n_leases,
 	     cfg->lease_db);
@@ -168,6 +174,7 @@ static int serve(struct dstmd_config *cfg, bool debug)
 	ret = server_run(&d, fd) ? 1 : 0;
 	sd_notifyf("STOPPING=1");
 	dstmd_log_counters(&d);
+	dns_close(&d);
 	close(fd);
 err_dstmd:
 	dstmd_free(&d);

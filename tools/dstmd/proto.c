@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "dhcp4.h"
+#include "dns.h"
 #include "state.h"
 #include "store.h"
 
@@ -111,7 +112,7 @@ static bool auth_ok(struct dstmd *d, const struct d6_msg *m,
 	return true;
 }
 
-static uint64_t next_replay(void)
+uint64_t dstmd_next_replay(void)
 {
 	static uint64_t ctr;
 
@@ -135,19 +136,28 @@ static size_t handle_inforeq(struct dstmd *d, const struct d6_msg *m,
 			     size_t cap)
 {
 	uint8_t key[D6_RECONF_KEY_LEN];
+	char fqdn[D6_FQDN_MAX + 2];
 	bool have_key = false;
 	struct pbuf b;
 	int r;
 
 	d->cnt[CNT_inforeq]++;
+	/* As sent: "a.b." fully qualified, "a" partial (the store keeps
+	 * the difference). */
+	snprintf(fqdn, sizeof(fqdn), "%s%s", m->fqdn.name,
+		 m->has_fqdn && !m->fqdn.partial && m->fqdn.name[0] ? "." : "");
 	pbuf_init(&b, out, cap);
 	reply_hdr(d, &b, D6_REPLY, m->xid, m);
 	if (d6_oro_has(m, D6O_DHCP4_O_DHCP6_SERVER))
 		d6_put_4o6_servers(&b, d->cfg->servers4o6, d->cfg->n_servers4o6);
 	if (d6_oro_has(m, D6O_S46_CONT_LW))
 		d6_put_s46_lw(&b, &pool->tep);
-	if (m->has_fqdn)	/* remembered; no DNS update by us (N) */
-		d6_put_fqdn(&b, D6_FQDN_N, m->fqdn.name[0] ? m->fqdn.name : NULL);
+	/* RFC 4704: S when our DNS extension serves the name (we "update"
+	 * our own zone), else N: remembered, no DNS update by us. */
+	if (m->has_fqdn)
+		d6_put_fqdn(&b, dns_serves(d, m->fqdn.name, m->fqdn.partial) ?
+			    D6_FQDN_S : D6_FQDN_N,
+			    m->fqdn.name[0] ? fqdn : NULL);
 	if (m->has_reconf_accept && m->has_clientid && d->cfg->reconfigure) {
 		r = store_get_client_key(d->store, m->clientid.p, m->clientid.len,
 					 key, sizeof(key));
@@ -160,15 +170,20 @@ static size_t handle_inforeq(struct dstmd *d, const struct d6_msg *m,
 			have_key = true;
 		}
 		if (have_key)
-			d6_put_auth_reconf_key(&b, next_replay(), key);
+			d6_put_auth_reconf_key(&b, dstmd_next_replay(), key);
 	}
 	if (m->has_clientid && (m->has_fqdn || have_key) &&
 	    store_put_client(d->store, m->clientid.p, m->clientid.len, src,
-			     m->has_fqdn ? m->fqdn.name : NULL,
+			     m->has_fqdn ? fqdn : NULL,
 			     have_key ? key : NULL, sizeof(key), d->now)) {
 		d->store_failed = true;
 		d->cnt[CNT_store_err]++;
 	}
+	if (m->has_clientid)
+		dns_host_seen(d, m->clientid.p, m->clientid.len, src,
+			      m->has_fqdn ? m->fqdn.name : NULL,
+			      m->has_fqdn && m->fqdn.partial,
+			      have_key ? key : NULL);
 	return b.err ? 0 : b.len;
 }
 

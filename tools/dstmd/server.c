@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "server.h"
 #include "state.h"
 #include "store.h"
@@ -268,6 +269,8 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 		d->cnt[CNT_tx] += (uint64_t)r;
 		i += r;
 	}
+	/* Queries held for a lease that this batch bound. */
+	dns_after_batch(d);
 	t_in = now_us() - t_in;
 	d->cnt[t_in < 1000 ? CNT_batch_under_1ms : t_in < 5000 ?
 	       CNT_batch_under_5ms : CNT_batch_over_5ms]++;
@@ -297,7 +300,8 @@ int server_run(struct dstmd *d, int fd)
 {
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	struct mmsghdr *in, *out;
-	struct pollfd pfd[3];
+	struct pollfd *pfd;
+	unsigned int npfd, maxpfd = 3 + 2 + d->cfg->dns.max_tcp;
 	struct slot *slots;
 	int64_t next_rec;
 	sigset_t mask;
@@ -307,7 +311,8 @@ int server_run(struct dstmd *d, int fd)
 	in = calloc(BATCH, sizeof(*in));
 	out = calloc(BATCH, sizeof(*out));
 	rl = calloc(RL_BUCKETS, sizeof(*rl));
-	if (!slots || !in || !out || !rl) {
+	pfd = calloc(maxpfd, sizeof(*pfd));
+	if (!slots || !in || !out || !rl || !pfd) {
 		err("out of memory");
 		ret = -1;
 		goto out_free;
@@ -338,7 +343,9 @@ int server_run(struct dstmd *d, int fd)
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		/* The DNS sockets (and TCP connections) change: every time. */
+		npfd = 3 + dns_pollfds(d, pfd + 3, maxpfd - 3);
+		if (poll(pfd, npfd, dns_timeout_ms(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			err("poll: %m");
@@ -353,6 +360,8 @@ int server_run(struct dstmd *d, int fd)
 			}
 			handle_batch(d, fd, slots, in, out);
 		}
+		dns_events(d, pfd + 3, npfd - 3);
+		dns_timers(d);
 		if (pfd[1].revents & POLLIN) {
 			uint64_t ticks;
 
@@ -385,5 +394,6 @@ out_free:
 	free(in);
 	free(out);
 	free(rl);
+	free(pfd);
 	return ret;
 }

@@ -15,6 +15,10 @@ enum lease_state {
 	LEASE_OFFERED = 1,	/* in memory only, until offer-time */
 	LEASE_BOUND = 2,	/* in the store, mapped on the TEP */
 	LEASE_DECLINED = 3,	/* in the store, no client, until decline-time */
+	/* DNS extension: held for a host (key = DUID length | DUID) until
+	 * it takes it or on-demand-wait runs out; in the store, mapped on
+	 * the TEP, handed to no one else. */
+	LEASE_RESERVED = 4,
 };
 
 struct dstmd_lease {
@@ -26,6 +30,7 @@ struct dstmd_lease {
 	struct in6_addr ipv6;		/* the client's address: the mapping */
 	int64_t expires;		/* unix seconds */
 	struct dstmd_lease *hnext;	/* client hash chain */
+	struct dstmd_lease *dnext;	/* DUID hash chain */
 	struct dstmd_lease *prev, *next;	/* every lease */
 	uint16_t key_len;		/* 0 for DECLINED */
 	uint8_t key[];			/* DUID | 0 | DHCPv4 client id */
@@ -40,7 +45,14 @@ struct dstmd_lease {
 	X(drop_nopool) X(inforeq) X(discover) X(offer) X(request) X(ack) \
 	X(nak) X(renew) X(release) X(decline) X(inform) X(exhausted) \
 	X(expired) X(tep_ok) X(tep_err) X(store_err) X(reconfigure_keys) \
-	X(batch_under_1ms) X(batch_under_5ms) X(batch_over_5ms)
+	X(batch_under_1ms) X(batch_under_5ms) X(batch_over_5ms) \
+	X(dns_rx) X(dns_tx) X(dns_tcp_conns) X(dns_drop_malformed) \
+	X(dns_drop_oversized) X(dns_drop_response) X(dns_drop_tcp) \
+	X(dns_formerr) X(dns_notimp) X(dns_refused) X(dns_nxdomain) \
+	X(dns_nodata) X(dns_servfail) X(dns_badvers) X(dns_truncated) \
+	X(dns_ondemand) X(dns_ondemand_ok) X(dns_ondemand_timeout) \
+	X(dns_ondemand_ratelimited) X(dns_ondemand_full) \
+	X(dns_ondemand_nokey) X(dns_ondemand_nopool) X(reconfigure_tx)
 
 enum {
 #define X(n) CNT_##n,
@@ -60,8 +72,11 @@ struct tep_op {
 	uint32_t lifetime;
 };
 
+struct dns;
+
 struct dstmd {
 	struct dstmd_config *cfg;
+	struct dns *dns;		/* NULL without [dns] */
 	struct store *store;
 	struct tep *tep;
 	uint8_t duid[D6_DUID_MAX];	/* our DHCPv6 server id */
@@ -69,11 +84,13 @@ struct dstmd {
 	/* leases */
 	struct dstmd_lease *all;
 	struct dstmd_lease **hash;
+	struct dstmd_lease **dhash;	/* by DUID (key[0] = its length) */
 	size_t hash_size, n_leases, n_keyed;
 	/* per-batch TEP work */
 	struct tep_op *ops;
 	size_t n_ops, cap_ops;
 	bool store_failed;		/* this batch: roll back, answer nothing */
+	bool bound_changed;		/* a lease was bound: held DNS queries */
 	uint64_t cnt[CNT_MAX];
 	int64_t now;			/* time of the batch being handled */
 };
@@ -114,6 +131,24 @@ void lease_forget_offer(struct dstmd *d, const struct dhcp4_req *r);
 bool lease_release(struct dstmd *d, const struct dhcp4_req *r);
 bool lease_decline(struct dstmd *d, const struct dhcp4_req *r);
 
+/* DNS extension.  The live lease (BOUND, not expired) of a DUID, or NULL;
+ * lease_reserved: its RESERVED one. */
+struct dstmd_lease *lease_of_duid(struct dstmd *d, const uint8_t *duid,
+				  size_t len);
+struct dstmd_lease *lease_reserved(struct dstmd *d, const uint8_t *duid,
+				   size_t len);
+/* Reserve a slot of the first pool serving ipv6 for the DUID until
+ * expires (stored, TEP queued).  NULL if no pool serves it or all are
+ * full (*full set then). */
+struct dstmd_lease *lease_reserve(struct dstmd *d, const uint8_t *duid,
+				  size_t len, const struct in6_addr *ipv6,
+				  int64_t expires, bool *full);
+/* Give a reservation back (store, TEP). */
+void lease_unreserve(struct dstmd *d, struct dstmd_lease *l);
+
+/* proto.c: the replay counter of our Reconfigure Keys and Reconfigures
+ * (RDM 0: it only grows, across restarts too). */
+uint64_t dstmd_next_replay(void);
 /* proto.c: one datagram in, the answer (length, 0 = none) out. */
 size_t dstmd_handle(struct dstmd *d, const struct in6_addr *src,
 		    const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);

@@ -410,3 +410,32 @@ int store_get_client_key(struct store *s, const uint8_t *duid,
 	sqlite3_clear_bindings(st);
 	return r;
 }
+
+int store_each_client(struct store *s, store_client_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	int r, ret = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT duid, ipv6, fqdn, reconf_key FROM clients",
+			       -1, &st, NULL))
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *duid = sqlite3_column_blob(st, 0);
+		const void *v6 = sqlite3_column_blob(st, 1);
+		struct in6_addr a = IN6ADDR_ANY_INIT;
+
+		if (v6 && sqlite3_column_bytes(st, 1) == 16)
+			memcpy(&a, v6, 16);
+		ret = cb(duid, (size_t)sqlite3_column_bytes(st, 0), &a,
+			 (const char *)sqlite3_column_text(st, 2),
+			 sqlite3_column_blob(st, 3),
+			 (size_t)sqlite3_column_bytes(st, 3), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && r != SQLITE_DONE)
+		ret = -1;
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -54,6 +54,12 @@ int store_set_meta(struct store *s, const char *name, const void *buf,
 int store_put_client(struct store *s, const uint8_t *duid, size_t duid_len,
 		     const struct in6_addr *ipv6, const char *fqdn,
 		     const uint8_t *reconf_key, size_t key_len, int64_t now);
+/* Every client: DUID, IPv6, FQDN as sent (or NULL), Reconfigure Key (or
+ * NULL, 0).  A callback's non-zero return stops the walk. */
+typedef int (*store_client_cb)(const uint8_t *duid, size_t duid_len,
+			       const struct in6_addr *ipv6, const char *fqdn,
+			       const uint8_t *key, size_t key_len, void *arg);
+int store_each_client(struct store *s, store_client_cb cb, void *arg);
 /* 1 found (key copied), 0 not found, -1 error. */
 int store_get_client_key(struct store *s, const uint8_t *duid,
 			 size_t duid_len, uint8_t *key, size_t key_len);

@@ -89,7 +89,8 @@ static int rec_one(const struct tep_map *m, void *arg)
 	if (!p || !pool_on_dev(p, x->dev))
 		return 0;	/* not ours: leave it alone */
 	l = lease_by_addr(d, m->ipv4, m->psid);
-	if (l && l->state == LEASE_BOUND && l->expires > d->now) {
+	if (l && (l->state == LEASE_BOUND || l->state == LEASE_RESERVED) &&
+	    l->expires > d->now) {
 		left = l->expires - d->now;
 		if (!memcmp(&l->ipv6, &m->ipv6, 16) &&
 		    m->psid_len == p->psid_len &&
@@ -140,7 +141,8 @@ static int reconcile_dev(struct dstmd *d, const char *dev, char **seen)
 			tep_log(d, "del", dev, x.stale[k].ipv4, x.stale[k].psid, r);
 	}
 	for (l = d->all; l; l = l->next) {
-		if (l->state != LEASE_BOUND || l->expires <= d->now ||
+		if ((l->state != LEASE_BOUND && l->state != LEASE_RESERVED) ||
+		    l->expires <= d->now ||
 		    !pool_on_dev(l->pool, dev) ||
 		    seen[l->pool - d->cfg->pools][l->slot])
 			continue;

@@ -89,7 +89,7 @@ void test_config(void)
 		 "1: pool 'p' has no tep address");
 	conf_err("[pool p]\ntep = ::1\n", "1: pool 'p' has no range or prefix");
 	conf_err("[server]\nport = 99999\n" POOL, "2: bad port '99999' (1..65535)");
-	conf_err("[serverx]\n", "1: unknown section [serverx] (expected [server], [pool NAME] or [auth])");
+	conf_err("[serverx]\n", "1: unknown section [serverx] (expected [server], [pool NAME], [auth] or [dns])");
 	conf_err(POOL "psid-len = 12\n", "1: pool 'p': psid-offset 6 + psid-len 12 exceed 16");
 	conf_err(POOL "lease-time = 5\n", "4: bad lease-time '5' (seconds, 10..2147483647)");
 	conf_err(POOL "[auth]\nkey = a 0011\n", "5: bad secret for key 'a' (16..64 bytes of hex)");
