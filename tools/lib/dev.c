@@ -121,67 +121,34 @@ int dstm_dev_get(struct dstm_sock *sk, const char *ifname,
 	return dstm_transact(sk, msg, get_reply, dev);
 }
 
-struct dev_list {
-	struct dstm_device *dev;
-	size_t n, size;
-};
-
 static int dump_reply(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg)
 {
-	struct dev_list *l = arg;
+	struct dstm_device *dev = dstm_dump_slot(arg);
+	struct dstm_dump *d = arg;
 
 	(void)sk;
-	if (l->n == l->size) {
-		size_t size = l->size ? 2 * l->size : 16;
-		struct dstm_device *p = realloc(l->dev, size * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		l->dev = p;
-		l->size = size;
-	}
-	if (parse_dev(nlh, &l->dev[l->n]) < 0)
+	if (!dev)
+		return -ENOMEM;
+	if (parse_dev(nlh, dev) < 0)
 		return -EPROTO;
-	l->n++;
+	d->n++;
 	return 0;
 }
 
-/* Collected first, so that a dump flagged inconsistent can be redone. */
 int dstm_dev_dump(struct dstm_sock *sk, dstm_dev_cb cb, void *arg)
 {
-	struct dev_list l = { NULL, 0, 0 };
-	int tries, ret;
+	struct dstm_dump d = { .elem = sizeof(struct dstm_device) };
+	struct dstm_device *dev;
 	size_t i;
+	int ret;
 
-	for (tries = 0; tries < DSTM_DUMP_RETRIES; tries++) {
-		struct nl_msg *msg;
-
-		msg = dstm_msg_new(sk, DSTM_CMD_DEV_GET, NLM_F_DUMP, NULL);
-		if (!msg) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		l.n = 0;
-		ret = dstm_transact(sk, msg, dump_reply, &l);
-		if (ret < 0)
-			goto out;
-		if (!sk->intr)
-			break;
-	}
-	if (tries == DSTM_DUMP_RETRIES) {
-		dstm_set_errmsg(sk, "devices kept changing during the dump (%d attempts)",
-				tries);
-		ret = -EAGAIN;
-		goto out;
-	}
-	for (i = 0; i < l.n; i++) {
-		ret = cb(&l.dev[i], arg);
-		if (ret < 0)
-			goto out;
-	}
-	ret = l.n;
-out:
-	free(l.dev);
+	ret = dstm_dump_run(sk, DSTM_CMD_DEV_GET, NULL, dump_reply, &d,
+			    "the devices");
+	for (i = 0, dev = d.rec; !ret && i < d.n; i++)
+		ret = cb(&dev[i], arg);
+	if (!ret)
+		ret = d.n > INT32_MAX ? INT32_MAX : (int)d.n;
+	free(d.rec);
 	return ret;
 }
 

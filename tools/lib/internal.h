@@ -49,6 +49,29 @@ int dstm_transact(struct dstm_sock *sk, struct nl_msg *msg,
 		  int (*reply)(struct dstm_sock *, struct nlmsghdr *, void *),
 		  void *arg);
 
+/*
+ * The records of a dump, parsed into a growing array before anybody sees
+ * them, so that a dump flagged NLM_F_DUMP_INTR (it raced with a change)
+ * can be redone from the start: a caller that had already printed half of
+ * it could not undo that.
+ */
+struct dstm_dump {
+	void *rec;		/* n records of elem bytes, room for size */
+	size_t n, size, elem;
+};
+
+/* A zeroed slot at the end of d, or NULL when memory runs out. */
+void *dstm_dump_slot(struct dstm_dump *d);
+/*
+ * Dump cmd (of ifname, if not NULL) into d with parse() as the reply
+ * handler, retrying up to DSTM_DUMP_RETRIES times while the kernel flags
+ * the dump inconsistent; what names the table in that error.  Returns 0
+ * or a negative errno; d->rec is the caller's to free either way.
+ */
+int dstm_dump_run(struct dstm_sock *sk, uint8_t cmd, const char *ifname,
+		  int (*parse)(struct dstm_sock *, struct nlmsghdr *, void *),
+		  struct dstm_dump *d, const char *what);
+
 /* Encoding and decoding of the DSTM_A_MAP nest. */
 int dstm_put_map(struct nl_msg *msg, const struct dstm_map *map);
 int dstm_parse_map(struct nlattr *nest, struct dstm_map *map);

@@ -155,16 +155,12 @@ int dstm_map_flush(struct dstm_sock *sk, const char *ifname)
 	return dstm_transact(sk, msg, NULL, NULL);
 }
 
-struct map_list {
-	struct dstm_map *map;
-	size_t n, size;
-};
-
 /* A dump message may carry several DSTM_A_MAP nests. */
 static int dump_reply(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg)
 {
 	const struct genlmsghdr *gnlh = nlmsg_data(nlh);
-	struct map_list *l = arg;
+	struct dstm_dump *d = arg;
+	struct dstm_map *map;
 	struct nlattr *a;
 	int rem;
 
@@ -173,62 +169,30 @@ static int dump_reply(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg)
 			  genlmsg_attrlen(gnlh, 0), rem) {
 		if (nla_type(a) != DSTM_A_MAP)
 			continue;
-		if (l->n == l->size) {
-			size_t size = l->size ? 2 * l->size : 256;
-			struct dstm_map *p = realloc(l->map, size * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			l->map = p;
-			l->size = size;
-		}
-		if (dstm_parse_map(a, &l->map[l->n]) < 0)
+		map = dstm_dump_slot(d);
+		if (!map)
+			return -ENOMEM;
+		if (dstm_parse_map(a, map) < 0)
 			return -EPROTO;
-		l->n++;
+		d->n++;
 	}
 	return 0;
 }
 
-/*
- * The whole table is collected before cb sees any of it: a dump flagged
- * NLM_F_DUMP_INTR raced with a change and is redone from the start, which
- * a caller that had already printed half of it could not undo.
- */
 int dstm_map_dump(struct dstm_sock *sk, const char *ifname,
 		  dstm_map_cb cb, void *arg)
 {
-	struct map_list l = { NULL, 0, 0 };
-	int tries, ret;
+	struct dstm_dump d = { .elem = sizeof(struct dstm_map) };
+	struct dstm_map *map;
 	size_t i;
+	int ret;
 
-	for (tries = 0; tries < DSTM_DUMP_RETRIES; tries++) {
-		struct nl_msg *msg;
-
-		msg = dstm_msg_new(sk, DSTM_CMD_MAP_GET, NLM_F_DUMP, ifname);
-		if (!msg) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		l.n = 0;
-		ret = dstm_transact(sk, msg, dump_reply, &l);
-		if (ret < 0)
-			goto out;
-		if (!sk->intr)
-			break;
-	}
-	if (tries == DSTM_DUMP_RETRIES) {
-		dstm_set_errmsg(sk, "the mapping table kept changing during the dump (%d attempts)",
-				tries);
-		ret = -EAGAIN;
-		goto out;
-	}
-	for (i = 0; i < l.n; i++) {
-		ret = cb(&l.map[i], arg);
-		if (ret < 0)
-			goto out;
-	}
-	ret = l.n > INT32_MAX ? INT32_MAX : (int)l.n;
-out:
-	free(l.map);
+	ret = dstm_dump_run(sk, DSTM_CMD_MAP_GET, ifname, dump_reply, &d,
+			    "the mapping table");
+	for (i = 0, map = d.rec; !ret && i < d.n; i++)
+		ret = cb(&map[i], arg);
+	if (!ret)
+		ret = d.n > INT32_MAX ? INT32_MAX : (int)d.n;
+	free(d.rec);
 	return ret;
 }

@@ -364,3 +364,45 @@ void dstm_close(struct dstm_sock *sk)
 	nl_socket_free(sk->nl);
 	free(sk);
 }
+
+void *dstm_dump_slot(struct dstm_dump *d)
+{
+	void *slot;
+
+	if (d->n == d->size) {
+		size_t size = d->size ? 2 * d->size : 64;
+		void *p = realloc(d->rec, size * d->elem);
+
+		if (!p)
+			return NULL;
+		d->rec = p;
+		d->size = size;
+	}
+	slot = (char *)d->rec + d->n * d->elem;
+	memset(slot, 0, d->elem);
+	return slot;
+}
+
+int dstm_dump_run(struct dstm_sock *sk, uint8_t cmd, const char *ifname,
+		  int (*parse)(struct dstm_sock *, struct nlmsghdr *, void *),
+		  struct dstm_dump *d, const char *what)
+{
+	int tries, ret;
+
+	for (tries = 0; tries < DSTM_DUMP_RETRIES; tries++) {
+		struct nl_msg *msg;
+
+		msg = dstm_msg_new(sk, cmd, NLM_F_DUMP, ifname);
+		if (!msg)
+			return -ENOMEM;
+		d->n = 0;
+		ret = dstm_transact(sk, msg, parse, d);
+		if (ret < 0)
+			return ret;
+		if (!sk->intr)
+			return 0;
+	}
+	dstm_set_errmsg(sk, "%s kept changing during the dump (%d attempts)",
+			what, tries);
+	return -EAGAIN;
+}
