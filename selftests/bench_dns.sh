@@ -1,0 +1,363 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench_dns.sh [--kernel V] [--smp N] [-n HOSTS] [-l SECONDS] [-r RUNS]
+#              [-t TRIALS] [-o FILE]
+#
+# The DNS section of "make bench" (dstmd's DNS extension, issue 5), in one
+# QEMU guest (selftests/vm.sh, TCG; default kernel 6.12, 2 vCPUs):
+#
+#   1. Steady-state queries/s: HOSTS (10,000) hosts register their names
+#      (h1-I.dstm.test. through the Client FQDN option) and take leases
+#      from dstmd (tools/dstmd/dstmd-load --fqdn); the names and addresses
+#      of dstmd's store become a static zone file; then dnsperf sends a
+#      shuffled mix of A and AAAA queries for every name plus ~9% names
+#      that do not exist (NXDOMAIN), for RUNS runs of SECONDS seconds each,
+#      to dstmd, Knot DNS (knotd) and NSD serving that zone, one server at
+#      a time, all on the same address and port in a network namespace.
+#      With N vCPUs the server is pinned to the first N-1 and given as
+#      many threads where it has the setting (Knot udp-workers, NSD
+#      server-count; dstmd answers from its one event loop), dnsperf to the
+#      last one.  Reported: qps (median of the runs), queries lost, dnsperf's
+#      average latency, and the server's CPU time per query (all its
+#      processes and threads), the figure least disturbed by a busy host.
+#   2. On-demand A: a host ("dstmctl client ... fqdn a.dstm.test.", the
+#      real agent on a dstm client device; the standard topology of
+#      lib/topo.sh) registered its name and has no lease; the IPv4 host B
+#      asks dstmd for a.dstm.test. A; timed from the query to the answer,
+#      which includes dstmd's reservation, its Reconfigure, the agent's
+#      Information-request/DISCOVER/REQUEST and the lease being put in
+#      place.  TRIALS (20) times (the agent's idle release takes the lease
+#      away between trials); p50/p99, split with the agent's event times,
+#      and next to it a plain A (lease in place) and AAAA answer.
+#
+# Goals (issue 5): qps within 2x of Knot/NSD; on-demand answer < 50 ms.
+# Results: Documentation/performance-dns.md.  Prints a markdown fragment;
+# -o FILE also writes it.  Needs root (vm.sh).
+set -uo pipefail
+
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+TOP=$(cd "$SELF/.." && pwd -P)
+
+HOSTS=10000 DUR=10 RUNS=3 TRIALS=20 OUT= SMP=2 GUEST=0
+KERNEL=${DSTM_VM_KERNEL:-6.12}
+ONLY=${DSTM_BENCH_DNS_ONLY:-}	# qps | ondemand: one part only
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) HOSTS=$2; shift 2 ;;
+	-l) DUR=$2; shift 2 ;;
+	-r) RUNS=$2; shift 2 ;;
+	-t) TRIALS=$2; shift 2 ;;
+	-o) OUT=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--guest) GUEST=1; shift ;;
+	*) sed -n '4,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 2 ;;
+	esac
+done
+PY=$SELF/bench/dns_bench.py
+ZONE=dstm.test.
+
+# ============================================================ in the guest
+if [ "$GUEST" = 1 ]; then
+	# shellcheck source=lib/topo.sh
+	. "$SELF/lib/topo.sh"
+	. "$SELF/lib/agent.sh"
+	for b in dnsperf knotd nsd kdig; do
+		command -v "$b" >/dev/null || { echo "# FAIL: $b not installed (make deps)"; exit 1; }
+	done
+	cp "$TOP/tools/dstmd/dstmd" "$TOP/tools/dstmd/dstmd-load" "$TMPD/" || exit 1
+	NCPU=$(nproc)
+	if [ "$NCPU" -ge 2 ]; then
+		SRV_CPUS=0-$((NCPU - 2)) CL_CPU=$((NCPU - 1)) THREADS=$((NCPU - 1))
+	else
+		SRV_CPUS=0 CL_CPU=0 THREADS=1
+	fi
+	S6=2001:db8:4::1 C6=2001:db8:4::2
+
+	# The CPU time (ms) of PID and its descendants (NSD forks).
+	tree_pids() {
+		local p
+		echo "$1"
+		for p in $(ps -o pid= --ppid "$1"); do tree_pids "$p"; done
+	}
+	tree_cpu_ms() {
+		local p t=0 tck
+		tck=$(getconf CLK_TCK)
+		for p in $(tree_pids "$1"); do
+			[ -r "/proc/$p/stat" ] || continue
+			t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+		done
+		echo $((t * 1000 / tck))
+	}
+	# soa NS ADDR: the server answers for the zone
+	soa() {
+		ip netns exec "$1" kdig @"$2" -p 53 "$ZONE" SOA +timeout=1 +retry=0 2>&1 |
+			grep -q 'status: NOERROR'
+	}
+	# run_start NAME CMD...: the server in ds, pinned; sets SRV_PID.
+	srv_start() {
+		local name=$1
+		shift
+		ip netns exec ds taskset -c "$SRV_CPUS" "$@" >"$TMPD/$name.log" 2>&1 &
+		SRV_PID=$!
+		TOPO_PIDS+=("$SRV_PID")
+	}
+	srv_stop() {
+		local p
+		for p in $(tree_pids "$SRV_PID" | tac); do kill "$p" 2>/dev/null; done
+		wait "$SRV_PID" 2>/dev/null
+		wait_for 10 eval "! ip netns pids ds | grep -q ."
+		SRV_PID=
+	}
+	# perf NAME: dnsperf against the server now up; one QPS line.
+	perf() {
+		local name=$1 c0 c1 r out qps=() lost=0 lat=() sent=0 rc=
+		nsx dc taskset -c "$CL_CPU" dnsperf -s "$S6" -p 53 -d "$TMPD/queries" \
+			-c 4 -T 1 -q 200 -l 2 >/dev/null 2>&1	# warm-up
+		c0=$(tree_cpu_ms "$SRV_PID")
+		for r in $(seq "$RUNS"); do
+			out=$(nsx dc taskset -c "$CL_CPU" dnsperf -s "$S6" -p 53 -d "$TMPD/queries" \
+				-c 4 -T 1 -q 200 -l "$DUR" 2>&1)
+			echo "$out" >"$TMPD/dnsperf.$name.$r"
+			qps+=("$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")")
+			lost=$((lost + $(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")))
+			sent=$((sent + $(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")))
+			lat+=("$(sed -n 's/^ *Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")")
+			rc=$(sed -n 's/^ *Response codes: *//p' <<<"$out" | tr -d ',' | tr ' ' '_')
+		done
+		c1=$(tree_cpu_ms "$SRV_PID")
+		printf '%s\n' "${qps[@]}" | sort -n >"$TMPD/qps"
+		printf '%s\n' "${lat[@]}" | sort -n >"$TMPD/lat"
+		echo "QPS server=$name qps=$(sed -n "$(((RUNS + 1) / 2))p" "$TMPD/qps") \
+runs=$(tr '\n' '/' <"$TMPD/qps" | sed 's|/$||') lost=$lost completed=$sent \
+lat_ms=$(awk '{ printf "%.3f", $1 * 1000; exit }' <(sed -n "$(((RUNS + 1) / 2))p" "$TMPD/lat")) \
+cpu_us_per_q=$(awk -v c=$((c1 - c0)) -v n="$sent" 'BEGIN { printf "%.1f", n ? c * 1000 / n : 0 }') \
+rcodes=$rc"
+	}
+
+	# ---------------------------------------------------- 1. queries/s
+	if [ "$ONLY" != ondemand ]; then
+	check "namespaces ds (servers) and dc (clients)" eval \
+		"ns_add ds && ns_add dc && veth ds s0 dc c0 && addr6 ds s0 $S6/64 && addr6 dc c0 $C6/64"
+	dconf() { # DNS: with the [dns] section or not
+		cat <<-EOF
+		[server]
+		listen = $S6
+		lease-db = $TMPD/dstmd.db
+		sync = normal
+		rate-limit = 0
+		reconcile-interval = 0
+		dhcp4o6-server = $S6
+		[pool main]
+		prefix = 10.20.0.0/16
+		lease-time = 7200
+		tep = 2002:100::1
+		EOF
+		[ "$1" = 1 ] && printf '[dns]\nzone = %s\nlisten = %s\nport = 53\n' "$ZONE" "$S6"
+	}
+	dstmd_up() {
+		rm -f "$TMPD"/dstmd.db*
+		dconf "$1" >"$TMPD/dstmd-bench.conf"
+		srv_start dstmd "$TMPD/dstmd" -c "$TMPD/dstmd-bench.conf"
+		wait_for 30 grep -q serving "$TMPD/dstmd.log"
+	}
+	DSTMD_DNS=1
+	if ! dstmd_up 1 || ! wait_for 10 soa dc "$S6"; then
+		say "dstmd does not answer DNS (no [dns] yet?): $(tail -n 2 "$TMPD/dstmd.log" | tr '\n' ' ')"
+		DSTMD_DNS=0
+		srv_stop
+		check "dstmd starts without [dns]" dstmd_up 0
+	fi
+	t=$SECONDS
+	check "$HOSTS hosts register names and take leases (dstmd-load --fqdn)" eval \
+		"nsx dc taskset -c $CL_CPU $TMPD/dstmd-load -s $S6 -n $HOSTS -w 256 -t 2000 -R 5 --seed 1 --fqdn -j >$TMPD/load.json"
+	say "population: $(cat "$TMPD/load.json") ($((SECONDS - t)) s)"
+	check "the store as a zone file and a query file" eval \
+		"python3 -I -S $PY zone $TMPD/dstmd.db $ZONE $S6 $TMPD/zone $TMPD/queries --nx $((HOSTS / 5)) >$TMPD/nhosts"
+	check "... with every host" eq "$(cat "$TMPD/nhosts")" "$HOSTS"
+	say "queries: $(wc -l <"$TMPD/queries") ($(grep -c ' A$' "$TMPD/queries") A, $(grep -c ' AAAA$' "$TMPD/queries") AAAA, $(grep -c '^nx' "$TMPD/queries") nonexistent)"
+	cp "$TMPD/zone" "$TMPD/dstm.test.zone"
+	if [ "$DSTMD_DNS" = 1 ]; then
+		check "dstmd answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
+		perf dstmd
+	fi
+	srv_stop
+
+	# Knot DNS
+	mkdir -p "$TMPD/knot"
+	cat >"$TMPD/knot.conf" <<-EOF
+	server:
+	    rundir: "$TMPD/knot"
+	    pidfile: "$TMPD/knot/knot.pid"
+	    listen: $S6@53
+	    udp-workers: $THREADS
+	    tcp-workers: 1
+	    background-workers: 1
+	database:
+	    storage: "$TMPD/knot"
+	control:
+	    listen: "$TMPD/knot/knot.sock"
+	log:
+	  - target: stderr
+	    any: warning
+	zone:
+	  - domain: $ZONE
+	    file: "$TMPD/dstm.test.zone"
+	    journal-content: none
+	    zonefile-sync: -1
+	EOF
+	srv_start knot knotd -c "$TMPD/knot.conf"
+	if check "knotd ($THREADS UDP workers) serves the zone" wait_for 60 soa dc "$S6"; then
+		check "knot answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
+		perf knot
+	else
+		cat "$TMPD/knot.log"
+	fi
+	srv_stop
+
+	# NSD
+	cat >"$TMPD/nsd.conf" <<-EOF
+	server:
+	    ip-address: $S6@53
+	    server-count: $THREADS
+	    username: ""
+	    chroot: ""
+	    zonesdir: "$TMPD"
+	    database: ""
+	    pidfile: "$TMPD/nsd.pid"
+	    xfrdfile: "$TMPD/nsd-xfrd.state"
+	    xfrdir: "$TMPD"
+	    zonelistfile: "$TMPD/nsd-zone.list"
+	    cookie-secret-file: "$TMPD/nsd-cookiesecrets.txt"
+	    logfile: "$TMPD/nsd-own.log"
+	    verbosity: 0
+	remote-control:
+	    control-enable: no
+	zone:
+	    name: $ZONE
+	    zonefile: "$TMPD/dstm.test.zone"
+	EOF
+	srv_start nsd nsd -d -c "$TMPD/nsd.conf"
+	if check "nsd (server-count $THREADS) serves the zone" wait_for 60 soa dc "$S6"; then
+		check "nsd answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
+		perf nsd
+	else
+		cat "$TMPD/nsd.log" "$TMPD/nsd-own.log"
+	fi
+	srv_stop
+	fi
+
+	# ---------------------------------------------------- 2. on-demand A
+	if [ "$ONLY" != qps ]; then
+	check "standard topology" topo_standard
+	dstmd_conf "range = 198.51.100.10-198.51.100.19" "lease-time = 180"
+	printf '[dns]\nzone = %s\nlisten = ::\nport = 53\n' "$ZONE" >>"$TMPD/dstmd.conf"
+	if check "dstmd starts with [dns]" dstmd_start; then
+		# B is IPv4-only; if dstmd answers on IPv6 only, B gets an IPv6
+		# address toward the TEP for its queries.
+		DNS=$B4_GW
+		if ! wait_for 5 soa b "$DNS"; then
+			say "dstmd does not answer on $DNS: B asks over IPv6"
+			addr6 tep tb0 2001:db8:5::1/64
+			addr6 b b0 2001:db8:5::2/64
+			DNS=2001:db8:5::1
+		fi
+		check "dstmd answers B's SOA query on $DNS" wait_for 10 soa b "$DNS"
+		check "a: client device" client_dev a
+		check "agent with fqdn a.$ZONE (acquires at start, idle release 2 s)" \
+			agent_start a a server "$TEP6" fqdn "a.$ZONE" idle 2 acquire now
+		check "... registered: bound" agent_wait a bound 1 30
+		check "... released when idle" agent_wait a released 1 30
+		sleep 1
+		for t in $(seq "$TRIALS"); do
+			# the on-demand A, then at once a plain A and an AAAA
+			nsx b python3 -I -S "$PY" query "$DNS" 53 "a.$ZONE" A --timeout 10 >"$TMPD/q.$t"
+			nsx b python3 -I -S "$PY" query "$DNS" 53 "a.$ZONE" A >>"$TMPD/q.$t"
+			nsx b python3 -I -S "$PY" query "$DNS" 53 "a.$ZONE" AAAA >>"$TMPD/q.$t"
+			check "trial $t: bound (Reconfigure)" agent_wait a bound $((t + 1)) 15
+			addr=$(agent_field a bound addr)
+			bound_ms=$(agent_field a bound unix_ms)
+			reconf_ms=$(grep '"event":"reconfigure"' "$TMPD/agent.a.log" | sed -n "${t}p" | jkey unix_ms)
+			read -r sent ms rcode ans ttl < <(sed -n '1s/[a-z_]*=//gp' "$TMPD/q.$t")
+			read -r _ ms2 rcode2 ans2 _ < <(sed -n '2s/[a-z_]*=//gp' "$TMPD/q.$t")
+			read -r _ ms6 _ ans6 _ < <(sed -n '3s/[a-z_]*=//gp' "$TMPD/q.$t")
+			check "trial $t: answered $rcode $ans in $ms ms, the lease's address ($addr)" eq "$ans" "$addr"
+			echo "ONDEMAND trial=$t ms=$ms rcode=$rcode answer=$ans ttl=$ttl lease=$addr" \
+				"to_reconfigure_ms=$(awk -v a="$reconf_ms" -v s="$sent" 'BEGIN { print (a == "" || a == "missing") ? "-" : a - int(s) }')" \
+				"reconfigure_to_bound_ms=$(awk -v a="$reconf_ms" -v b="$bound_ms" 'BEGIN { print (a == "" || a == "missing") ? "-" : b - a }')" \
+				"bound_to_answer_ms=$(awk -v b="$bound_ms" -v s="$sent" -v m="$ms" 'BEGIN { print (m == "-") ? "-" : int(s + m) - b }')" \
+				"a_ms=$ms2 a_rcode=$rcode2 a_answer=$ans2 aaaa_ms=$ms6 aaaa_answer=$ans6"
+			check "trial $t: idle release" agent_wait a released $((t + 1)) 30
+			sleep 1
+		done
+		check "agent stops" agent_stop a 0
+		dstmd_stop
+	fi
+	[ "$T_FAIL" = 0 ] || { sed 's/^/# agent: /' "$TMPD/agent.a.log" 2>/dev/null | tail -n 20;
+		sed 's/^/# dstmd: /' "$TMPD/dstmd.log" 2>/dev/null | tail -n 20; }
+	fi
+	topo_done
+fi
+
+# ============================================================= on the host
+[ "$(id -u)" = 0 ] || { echo "bench_dns: needs root (vm.sh)"; exit 2; }
+[ -x "$TOP/tools/dstmd/dstmd" ] && [ -x "$TOP/tools/dstmd/dstmd-load" ] && [ -x "$TOP/tools/dstmctl/dstmctl" ] ||
+	make -s -C "$TOP/tools" >/dev/null || exit 1
+W=$(mktemp -d /tmp/bench_dns.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+echo "# DNS bench: QEMU guest, kernel $KERNEL, $SMP vCPUs (TCG); about 10 minutes"
+t=$SECONDS
+bash "$SELF/vm.sh" --kernel "$KERNEL" --smp "$SMP" --mem 2048 --timeout 1800 -- \
+	bash "$SELF/bench_dns.sh" --guest -n "$HOSTS" -l "$DUR" -r "$RUNS" -t "$TRIALS" >"$W/guest.log" 2>&1
+rc=$?
+grep -E '^(not ok|# )' "$W/guest.log" | grep -v '^# agent\|^# dstmd' | head -40
+grep -E '^(QPS|ONDEMAND)' "$W/guest.log" | sed 's/^/  /'
+kver=$(sed -n 's/^# \(PASS\|FAIL\) .*, \([^,)]*\))$/\2/p' "$W/guest.log" | tail -n 1)
+[ "$rc" = 0 ] || { echo "bench_dns: the guest run failed (vm.sh exit $rc)"; tail -n 40 "$W/guest.log"; }
+
+kv() { # LINE KEY
+	sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
+}
+{
+	echo "DNS bench: $HOSTS hosts with leases; dnsperf, $RUNS runs of $DUR s (median);"
+	echo "on-demand A, $TRIALS trials (QEMU TCG guest, ${kver:-$KERNEL}, $SMP vCPUs, $(date -u +%Y-%m-%d))"
+	echo
+	echo "| server | queries/s | runs | lost | avg latency ms | server CPU us/query | response codes |"
+	echo "|---|---|---|---|---|---|---|"
+
+	while read -r l; do
+		[ -n "$l" ] || continue
+		name=$(kv "$l" server)
+		echo "| $name | $(kv "$l" qps) | $(kv "$l" runs) | $(kv "$l" lost) | $(kv "$l" lat_ms) | $(kv "$l" cpu_us_per_q) | $(kv "$l" rcodes | tr '_' ' ') |"
+	done < <(grep '^QPS' "$W/guest.log")
+	awk '/^QPS/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		q[v["server"]] = v["qps"] }
+		END { if ("dstmd" in q) { best = 0
+			for (s in q) if (s != "dstmd" && q[s] > best) { best = q[s]; bs = s }
+			if (best > 0) printf "\ndstmd / %s (the faster static server): %.2f of its queries/s (goal: >= 0.5)\n", bs, q["dstmd"] / best } }' "$W/guest.log"
+	if grep -q '^ONDEMAND' "$W/guest.log"; then
+		echo
+		echo "| on-demand A (query to answer) | p50 ms | p99 ms | max ms |"
+		echo "|---|---|---|---|"
+		for k in ms to_reconfigure_ms reconfigure_to_bound_ms bound_to_answer_ms a_ms aaaa_ms; do
+			case $k in
+			ms) what="on-demand A: query to answer (goal < 50 ms)" ;;
+			to_reconfigure_ms) what="... query sent to the agent's Reconfigure event" ;;
+			reconfigure_to_bound_ms) what="... Reconfigure to lease in place (exchange)" ;;
+			bound_to_answer_ms) what="... lease in place to answer received" ;;
+			a_ms) what="A with the lease in place" ;;
+			aaaa_ms) what="AAAA" ;;
+			esac
+			grep '^ONDEMAND' "$W/guest.log" | sed -n "s/.* $k=\([0-9.]*\).*/\1/p" | sort -n | awk -v w="$what" '
+				{ x[NR] = $1 }
+				END { if (!NR) exit
+				      p99 = int(NR * 0.99); if (p99 < NR * 0.99) p99++
+				      printf "| %s | %.1f | %.1f | %.1f |\n", w, x[int((NR + 1) / 2)], x[p99], x[NR] }'
+		done
+		echo
+		echo "on-demand trials answered with the lease's address: $(grep -c '^ok .*trial [0-9]*: answered' "$W/guest.log") of $TRIALS"
+	fi
+} | tee "$W/table"
+[ -n "$OUT" ] && cp "$W/table" "$OUT"
+exit "$rc"
