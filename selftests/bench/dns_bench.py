@@ -11,9 +11,10 @@
       A and AAAA for every host and N names that do not exist, shuffled
       (the same order for the same seed).  Prints the host count.
 
-  dns_bench.py query SERVER PORT NAME [TYPE] [--timeout S]
-      One query over UDP, timed (monotonic clock, send to answer); prints
-      "sent_unix_ms=... ms=... rcode=... answers=ADDR,... ttl=...".
+  dns_bench.py query SERVER PORT NAME/TYPE... [--timeout S]
+      Queries over UDP, one after the other (one process: no start-up time
+      in between), each timed (monotonic clock, send to answer); prints
+      "sent_unix_ms=... ms=... rcode=... answers=ADDR,... ttl=..." for each.
 
   dns_bench.py check SERVER PORT ZONEFILE N
       Asks SERVER for the A and AAAA records of N names of ZONEFILE (and
@@ -133,11 +134,15 @@ def query(server, port, name, qtype, timeout):
 
 
 def cmd_query(a):
-    sent, ms, rcode, ans, ttls = query(a.server, a.port, a.name, a.type, a.timeout)
-    print("sent_unix_ms=%.3f ms=%s rcode=%s answers=%s ttl=%s" % (
-        sent * 1000, "%.3f" % ms if ms is not None else "-", rcode,
-        ",".join(ans) or "-", min(ttls) if ttls else "-"))
-    return 0 if ms is not None else 1
+    rc = 0
+    for q in a.queries:
+        name, qtype = q.rsplit("/", 1)
+        sent, ms, rcode, ans, ttls = query(a.server, a.port, name, qtype, a.timeout)
+        print("sent_unix_ms=%.3f ms=%s rcode=%s answers=%s ttl=%s" % (
+            sent * 1000, "%.3f" % ms if ms is not None else "-", rcode,
+            ",".join(ans) or "-", min(ttls) if ttls else "-"), flush=True)
+        rc |= ms is None
+    return rc
 
 
 def cmd_check(a):
@@ -177,8 +182,7 @@ def main():
     q = sub.add_parser("query")
     q.add_argument("server")
     q.add_argument("port", type=int)
-    q.add_argument("name")
-    q.add_argument("type", nargs="?", default="A", choices=sorted(TYPES))
+    q.add_argument("queries", nargs="+", metavar="NAME/TYPE")
     q.add_argument("--timeout", type=float, default=5)
     c = sub.add_parser("check")
     c.add_argument("server")
