@@ -58,6 +58,7 @@ bench: deps
 	bash selftests/bench.sh
 	@mkdir -p build/bench
 	bash selftests/bench_dstmd.sh -o build/bench/dstmd.md
+	bash selftests/bench_dns.sh -o build/bench/dns.md
 	bash selftests/bench_client.sh -o build/bench/client.md --append build/bench/results.md
 
 install:
