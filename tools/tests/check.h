@@ -24,5 +24,6 @@ void test_client(void);
 void test_config(void);
 void test_pool(void);
 void test_lease(void);
+void test_dns(void);
 
 #endif

@@ -76,6 +76,7 @@ int main(void)
 	test_config();
 	test_pool();
 	test_lease();
+	test_dns();
 	printf("%d passed, %d failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;
 }

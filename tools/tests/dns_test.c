@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dstmd's DNS extension on the host: the [dns] configuration, the
+ * reservation logic of lease.c (the reserved address goes to its host and
+ * no one else, survives a reload from the store, goes back when given
+ * back), and answers through dns_query() without sockets, read back with
+ * ldns.
+ */
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "client.h"
+#include "dns.h"
+#include "state.h"
+#include "store.h"
+#include "tep.h"
+
+static char dir[] = "/tmp/dstmd-dns-unit-XXXXXX";
+
+static const char *conf(const char *name, const char *text)
+{
+	static char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#define BASE "[server]\nrate-limit = 0\n[pool p]\nrange = 10.0.0.1-10.0.0.2\n" \
+	"tep = 2001:db8::1\nlease-time = 100\n"
+
+static void conf_err(const char *dns, const char *want)
+{
+	char text[1024], e[512];
+	struct dstmd_config c;
+	const char *got;
+	int r;
+
+	snprintf(text, sizeof(text), BASE "%s", dns);
+	r = config_load(&c, conf("bad.conf", text), e, sizeof(e));
+	got = strchr(e, ':') ? strchr(e, ':') + 1 : e;
+	t_check(r == -1 && !strcmp(got, want), "dns config error: got '%s', want '%s'",
+		got, want);
+}
+
+static void test_dns_config(void)
+{
+	struct dstmd_config c;
+	char e[512], n[256];
+	uint32_t ms;
+
+	t_check(!config_load(&c, conf("ok.conf", BASE), e, sizeof(e)) &&
+		!c.dns.enabled, "no [dns]: DNS off (%s)", e);
+	config_free(&c);
+	t_check(!config_load(&c, conf("ok.conf", BASE "[dns]\nzone = DSTM.test\n"
+				      "on-demand-wait = 1500ms\nrate-limit = 0\n"),
+			     e, sizeof(e)), "[dns] loads (%s)", e);
+	t_check(c.dns.enabled && !strcmp(c.dns.zone, "dstm.test.") &&
+		c.dns.port == 53 && c.dns.wait_ms == 1500 && !c.dns.rate &&
+		c.dns.n_ns == 1 && !strcmp(c.dns.ns[0].name, "ns.dstm.test.") &&
+		!strcmp(c.dns.hostmaster, "hostmaster.dstm.test.") &&
+		c.dns.on_demand && c.dns.edns_size == 1232,
+		"[dns] values and defaults");
+	config_free(&c);
+	conf_err("[dns]\nport = 53\n", "7: [dns] needs a zone (zone = dstm.test.)");
+	conf_err("[dns]\nzone = a..b\n", "8: bad zone 'a..b' (expected a domain name such as dstm.test.)");
+	conf_err("[dns]\nzone = z.\nlisten = 10.0.0.1\n",
+		 "9: bad listen '10.0.0.1' (expected an IPv6 address, :: for all; IPv4 clients reach it as ::ffff:A.B.C.D)");
+	conf_err("[dns]\nzone = z.\non-demand-wait = 5m\n",
+		 "9: bad on-demand-wait '5m' (100ms..30s: 2, 2s or 1500ms)");
+	conf_err("[dns]\nzone = z.\nfoo = 1\n", "9: unknown key 'foo' in [dns]");
+	conf_err("[dns]\nzone = z.\n[dns]\n", "9: [dns] twice (first on line 7)");
+	conf_err("[dns]\nzone = z.\nns = ns.example. 2001:db8::1\n",
+		 "7: name server ns.example. is outside the zone z.: it cannot have addresses here");
+	conf_err("[dns]\nzone = z.\nns = ns.z. 300.1.1.1\n",
+		 "9: bad name server address '300.1.1.1' (IPv4 or IPv6, at most 4 of each)");
+	conf_err("[dns]\nzone = z.\nns-address = ::1\n",
+		 "9: ns-address before any ns line (it gives the address of the ns above it)");
+	t_check(dns_name_norm("A.b-c.", n, sizeof(n)) && !strcmp(n, "a.b-c."),
+		"name norm");
+	t_check(!dns_name_norm("a b", n, sizeof(n)) && !dns_name_norm(".", n, sizeof(n)),
+		"name norm refuses");
+	t_check(parse_duration_ms("2", 100, 30000, &ms) && ms == 2000 &&
+		parse_duration_ms("250ms", 100, 30000, &ms) && ms == 250 &&
+		!parse_duration_ms("50ms", 100, 30000, &ms), "durations");
+}
+
+struct fx {
+	struct dstmd_config cfg;
+	struct store *store;
+	struct tep *tep;
+	struct dstmd d;
+	char db[320];
+};
+
+static bool fx_open(struct fx *f, const char *text, bool fresh)
+{
+	char e[512];
+
+	snprintf(f->db, sizeof(f->db), "%s/dns.db", dir);
+	if (fresh) {
+		char w[340];
+
+		unlink(f->db);
+		snprintf(w, sizeof(w), "%s-wal", f->db);
+		unlink(w);
+	}
+	if (config_load(&f->cfg, conf("fx.conf", text), e, sizeof(e)) ||
+	    store_open(&f->store, f->db, false, false, e, sizeof(e))) {
+		t_check(false, "dns fixture: %s", e);
+		return false;
+	}
+	f->tep = tep_mem_open();
+	if (dstmd_init(&f->d, &f->cfg, f->store, f->tep))
+		return false;
+	memcpy(f->d.duid, "\x00\x04srv-duid-0123456", 18);
+	f->d.duid_len = 18;
+	f->d.now = time(NULL);
+	return !f->cfg.dns.enabled || !dns_open_nosock(&f->d);
+}
+
+static void fx_close(struct fx *f)
+{
+	dns_close(&f->d);
+	dstmd_free(&f->d);
+	f->tep->ops->close(f->tep);
+	store_close(f->store);
+	config_free(&f->cfg);
+}
+
+static struct dhcp4_req req(uint8_t *key, const char *duid, uint8_t cid,
+			    const struct in6_addr *src)
+{
+	struct dhcp4_req r = { .key = key, .src = src };
+
+	key[0] = (uint8_t)strlen(duid);
+	memcpy(key + 1, duid, key[0]);
+	key[1 + key[0]] = cid;
+	r.key_len = 2u + key[0];
+	return r;
+}
+
+static void test_reservation(void)
+{
+	struct in6_addr a6, b6;
+	uint8_t ka[64], kb[64];
+	struct dhcp4_req ra, rb;
+	struct dstmd_lease *res, *l, *ob;
+	uint32_t addr;
+	struct fx f;
+	bool full, nak;
+
+	inet_pton(AF_INET6, "2001:db8::a", &a6);
+	inet_pton(AF_INET6, "2001:db8::b", &b6);
+	ra = req(ka, "host-a", 7, &a6);
+	rb = req(kb, "host-b", 7, &b6);
+	if (!fx_open(&f, BASE "tep-device = dstm0\n", true))
+		return;
+	store_begin(f.store);
+	res = lease_reserve(&f.d, (const uint8_t *)"host-a", 6, &a6,
+			    f.d.now + 5, &full);
+	t_check(res && res->state == LEASE_RESERVED && !full, "reserve");
+	addr = res ? res->ipv4 : 0;
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	t_check(tep_mem_count(f.tep) == 1, "reservation mapped on the TEP");
+	t_check(!lease_of_duid(&f.d, (const uint8_t *)"host-a", 6),
+		"a reservation is not a lease (no A record)");
+	/* Another client cannot get that address, even asking for it. */
+	store_begin(f.store);
+	rb.has_reqip = true;
+	rb.reqip = addr;
+	ob = lease_offer(&f.d, &rb);
+	t_check(ob && ob->ipv4 != addr, "another client is offered another address");
+	t_check(!lease_request(&f.d, &rb, addr, &nak) && nak,
+		"another client asking for the reserved address: NAK");
+	store_commit(f.store);
+	fx_close(&f);
+
+	/* Reload from the store (as after kill -9): still reserved. */
+	if (!fx_open(&f, BASE "tep-device = dstm0\n", false))
+		return;
+	l = lease_by_addr(&f.d, addr, 0);
+	t_check(l && l->state == LEASE_RESERVED, "reservation reloaded from the store");
+	store_begin(f.store);
+	ra.has_reqip = true;
+	ra.reqip = addr == 0x0a000001 ? 0x0a000002 : 0x0a000001;
+	l = lease_offer(&f.d, &ra);
+	t_check(l && l->ipv4 == addr, "its host is offered the reserved address (not the one it asks for)");
+	t_check(!lease_request(&f.d, &ra, ra.reqip, &nak) && nak,
+		"its host asking for another address: NAK");
+	l = lease_request(&f.d, &ra, addr, &nak);
+	t_check(l && l->state == LEASE_BOUND && l->ipv4 == addr &&
+		lease_of_duid(&f.d, (const uint8_t *)"host-a", 6) == l &&
+		!lease_reserved(&f.d, (const uint8_t *)"host-a", 6),
+		"REQUEST binds it: a lease, no reservation left");
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	{
+		struct tep_map m;
+
+		t_check(tep_mem_get(f.tep, addr, 0, &m) && m.lifetime == 100 &&
+			!memcmp(&m.ipv6, &a6, 16),
+			"bound: mapped with the lease's lifetime (got %u)", m.lifetime);
+	}
+	fx_close(&f);
+
+	/* Given back: the address is free again; expiry too. */
+	if (!fx_open(&f, BASE "tep-device = dstm0\n", true))
+		return;
+	store_begin(f.store);
+	res = lease_reserve(&f.d, (const uint8_t *)"host-a", 6, &a6,
+			    f.d.now + 5, &full);
+	lease_unreserve(&f.d, res);
+	t_check(!lease_reserved(&f.d, (const uint8_t *)"host-a", 6) &&
+		f.d.n_leases == 0, "unreserve frees the slot");
+	res = lease_reserve(&f.d, (const uint8_t *)"host-b", 6, &b6,
+			    f.d.now + 5, &full);
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	f.d.now += 6;
+	store_begin(f.store);
+	dstmd_expire(&f.d);
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	t_check(res && f.d.n_leases == 0 && tep_mem_count(f.tep) == 0,
+		"an expired reservation is gone, with its mapping");
+	fx_close(&f);
+}
+
+/* One query through dns_query; the parsed answer or NULL. */
+static ldns_pkt *ask(struct fx *f, const char *name, ldns_rr_type t,
+		     uint16_t edns, bool tcp)
+{
+	struct dns_from from = { .sa = { .sin6_family = AF_INET6 }, .tcp = tcp };
+	ldns_pkt *q = NULL, *a = NULL;
+	uint8_t *w = NULL, out[65535];
+	size_t wl, n;
+
+	inet_pton(AF_INET6, "::ffff:192.0.2.2", &from.sa.sin6_addr);
+	if (ldns_pkt_query_new_frm_str(&q, name, t, LDNS_RR_CLASS_IN, 0) !=
+	    LDNS_STATUS_OK)
+		return NULL;
+	ldns_pkt_set_id(q, 4711);
+	if (edns)
+		ldns_pkt_set_edns_udp_size(q, edns);
+	if (ldns_pkt2wire(&w, q, &wl) == LDNS_STATUS_OK) {
+		n = dns_query(&f->d, &from, w, wl, out, sizeof(out));
+		if (n && ldns_wire2pkt(&a, out, n) != LDNS_STATUS_OK)
+			a = NULL;
+	}
+	free(w);
+	ldns_pkt_free(q);
+	return a;
+}
+
+static bool rcode_is(ldns_pkt *p, ldns_pkt_rcode rc, size_t an)
+{
+	return p && ldns_pkt_get_rcode(p) == rc && ldns_pkt_ancount(p) == an &&
+	       ldns_pkt_id(p) == 4711 && ldns_pkt_qr(p);
+}
+
+static void test_answers(void)
+{
+	static const uint8_t key[16] = "0123456789abcdef";
+	struct in6_addr a6;
+	uint8_t k[64];
+	struct dhcp4_req r;
+	struct dstmd_lease *l;
+	ldns_pkt *p;
+	struct fx f;
+	bool nak;
+
+	inet_pton(AF_INET6, "2001:db8::a", &a6);
+	if (!fx_open(&f, BASE "[dns]\nzone = dstm.test.\nttl = 300\n"
+		     "rate-limit = 1\nrate-burst = 1\nmax-pending = 1\n"
+		     "ns = ns1.dstm.test. 2001:db8::53\n", true))
+		return;
+	dns_host_seen(&f.d, (const uint8_t *)"host-a", 6, &a6, "a.dstm.test",
+		      false, key);
+	dns_host_seen(&f.d, (const uint8_t *)"host-b", 6, &a6, "b", true, key);
+	dns_host_seen(&f.d, (const uint8_t *)"host-c", 6, &a6, "c.x.dstm.test",
+		      false, NULL);
+
+	p = ask(&f, "dstm.test.", LDNS_RR_TYPE_SOA, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1) && ldns_pkt_aa(p),
+		"SOA at the apex, AA");
+	ldns_pkt_free(p);
+	p = ask(&f, "A.DSTM.TEST.", LDNS_RR_TYPE_AAAA, 1232, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1) && ldns_pkt_edns(p) &&
+		ldns_pkt_edns_udp_size(p) == 1232, "AAAA in any case, OPT echoed");
+	ldns_pkt_free(p);
+	p = ask(&f, "b.dstm.test.", LDNS_RR_TYPE_AAAA, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1) && !ldns_pkt_edns(p),
+		"a partial FQDN is completed with the zone; no OPT without EDNS");
+	ldns_pkt_free(p);
+	p = ask(&f, "x.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 0) && ldns_pkt_nscount(p) == 1,
+		"an empty non-terminal: NODATA, not NXDOMAIN");
+	ldns_pkt_free(p);
+	p = ask(&f, "zz.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NXDOMAIN, 0) && ldns_pkt_nscount(p) == 1 &&
+		ldns_pkt_aa(p), "NXDOMAIN with the SOA");
+	ldns_pkt_free(p);
+	p = ask(&f, "example.org.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_REFUSED, 0) && !ldns_pkt_aa(p),
+		"REFUSED outside the zone");
+	ldns_pkt_free(p);
+	p = ask(&f, "ns1.dstm.test.", LDNS_RR_TYPE_AAAA, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1), "glue AAAA");
+	ldns_pkt_free(p);
+	/* No Reconfigure Key: no allocation, NODATA at once. */
+	p = ask(&f, "c.x.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 0) &&
+		f.d.cnt[CNT_dns_ondemand_nokey] == 1, "no key: NODATA, counted");
+	ldns_pkt_free(p);
+	/* a: no lease -> held (no answer now), reserved. */
+	p = ask(&f, "a.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(!p && f.d.cnt[CNT_dns_ondemand] == 1 &&
+		lease_reserved(&f.d, (const uint8_t *)"host-a", 6),
+		"A for a host without a lease: held, address reserved");
+	/* A second query for a joins it; b is refused (max-pending 1, and
+	 * the querier's rate). */
+	p = ask(&f, "a.dstm.test.", LDNS_RR_TYPE_A, 0, true);
+	t_check(!p && f.d.cnt[CNT_dns_ondemand] == 1, "a second query joins the first");
+	p = ask(&f, "b.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 0) &&
+		f.d.cnt[CNT_dns_ondemand_ratelimited] +
+		f.d.cnt[CNT_dns_ondemand_full] == 1,
+		"a second allocation from the same querier: refused, counted");
+	ldns_pkt_free(p);
+	/* a takes its lease: the A record, TTL <= lease left (100 s). */
+	r = req(k, "host-a", 1, &a6);
+	store_begin(f.store);
+	l = lease_offer(&f.d, &r);
+	l = l ? lease_request(&f.d, &r, l->ipv4, &nak) : NULL;
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	dns_after_batch(&f.d);
+	t_check(l && f.d.cnt[CNT_dns_ondemand_ok] == 1, "bound: the held queries are answered");
+	p = ask(&f, "a.dstm.test.", LDNS_RR_TYPE_A, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1) &&
+		ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0)) <= 100,
+		"A with TTL <= the lease left (ttl = 300)");
+	ldns_pkt_free(p);
+	/* The lease ends: no A record (and no new allocation from ANY). */
+	store_begin(f.store);
+	r.ciaddr = l ? l->ipv4 : 0;
+	lease_release(&f.d, &r);
+	store_commit(f.store);
+	p = ask(&f, "a.dstm.test.", LDNS_RR_TYPE_ANY, 0, false);
+	t_check(rcode_is(p, LDNS_RCODE_NOERROR, 1) &&
+		ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)) ==
+		LDNS_RR_TYPE_AAAA, "released: ANY has the AAAA only");
+	ldns_pkt_free(p);
+	/* Malformed: counted. */
+	{
+		static const uint8_t shortq[5] = { 1, 2, 3, 4, 5 };
+		static const uint8_t resp[12] = { 1, 2, 0x80 };
+		struct dns_from from = { .sa = { .sin6_family = AF_INET6 } };
+		uint8_t out[512];
+
+		t_check(!dns_query(&f.d, &from, shortq, 5, out, sizeof(out)) &&
+			f.d.cnt[CNT_dns_drop_malformed] == 1, "short: dropped, counted");
+		t_check(!dns_query(&f.d, &from, resp, 12, out, sizeof(out)) &&
+			f.d.cnt[CNT_dns_drop_response] == 1, "a response: dropped, counted");
+	}
+	fx_close(&f);
+}
+
+void test_dns(void)
+{
+	if (!mkdtemp(dir)) {
+		t_check(false, "mkdtemp");
+		return;
+	}
+	log_set_quiet(true);
+	test_dns_config();
+	test_reservation();
+	test_answers();
+}
