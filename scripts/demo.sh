@@ -70,8 +70,8 @@ A4=1.1.1.120
 B4=155.54.1.10
 B4_GW=155.54.1.1
 LEASE=180
-IDLE=30
 A_NAME=a.dstm.example
+A_FQDN=$A_NAME.   # a full name: without the final dot it is partial (RFC 4704)
 ZONE=dstm.example
 
 # Commands are shown as a person would type them: dstmctl and dstmd from
@@ -153,6 +153,21 @@ cap_stop() {
 }
 
 # The agent's log without its JSON events (those are for the checks).
+# start_agent NAME: A's agent, JSON events and log in $TMPD/agent.NAME.log
+# (agent.sh's agent_start, with the command shown and a state file of
+# A's: its DUID and the server's Reconfigure Key outlive a restart).
+start_agent() {
+	local cmd="dstmctl -j client dstm0 server $TEP6 fqdn $A_FQDN state-file $A_STATE"
+	prompt a "$cmd &"
+	# shellcheck disable=SC2086
+	bglog "$TMPD/agent.$1.log" ip netns exec a $cmd
+	AGENT_PID[$1]=$BG_PID
+	wait_for 20 grep -q '"event":"ready"' "$TMPD/agent.$1.log" || {
+		cat "$TMPD/agent.$1.log"
+		return 1
+	}
+}
+
 # agent_says NAME [FROM-LINE]
 agent_says() { sed -n "${2:-1},\$p" "$TMPD/agent.$1.log" | grep -v '^{'; }
 lines() { wc -l <"$1"; }
@@ -169,8 +184,6 @@ dns_supported() {
 		echo "tep = $TEP6"
 		echo "[dns]"
 		echo "zone = $ZONE"
-		echo "listen = $B4_GW"
-		echo "port = 53"
 	} >"$TMPD/probe.conf"
 	dstmd -c "$TMPD/probe.conf" --check >/dev/null 2>&1
 }
@@ -222,6 +235,7 @@ step_dstmd() {
 	say "DHCPv4-over-DHCPv6 (RFC 7341) and programs the TEP's dstm0 with"
 	say "every lease. The range starts at 1.1.1.120 (1.1.1.1-119 are kept"
 	say "for other uses), so the first host gets 1.1.1.120."
+	[ "$DNS" = 0 ] || say "It also answers for the zone $ZONE (DNS, on :: - IPv4 queriers too)."
 	{
 		echo "[server]"
 		echo "listen = $TEP6"
@@ -237,8 +251,9 @@ step_dstmd() {
 			echo
 			echo "[dns]"
 			echo "zone = $ZONE"
-			echo "listen = $B4_GW"
+			echo "listen = ::"
 			echo "port = 53"
+			echo "on-demand-wait = 5"
 		fi
 	} >"$CONF"
 	prompt tep "cat $CONF"
@@ -267,16 +282,7 @@ step_agent() {
 	MON_A=$BG_PID
 	bglog "$TMPD/mon.tep" ip netns exec tep dstmctl monitor
 	MON_TEP=$BG_PID
-	local cmd="dstmctl -j client dstm0 server $TEP6 fqdn $A_NAME idle $IDLE state-file $A_STATE"
-	prompt a "$cmd &"
-	: >"$TMPD/agent.a.log"
-	# shellcheck disable=SC2086
-	bglog "$TMPD/agent.a.log" ip netns exec a $cmd
-	AGENT_PID[a]=$BG_PID
-	wait_for 20 grep -q '"event":"ready"' "$TMPD/agent.a.log" || {
-		cat "$TMPD/agent.a.log"
-		return 1
-	}
+	start_agent a || return 1
 	agent_says a
 	run a ip -4 route &&
 		run a dstmctl show dstm0 | sed -n '1,8p' &&
@@ -405,60 +411,81 @@ dns_skipped() {
 	return 0
 }
 
-# Part 2: A gives its address back (no IPv4 traffic for $IDLE s); B looks
+# Part 2: A gives its address back (its agent restarts); B looks
 # A's name up through dstmd's DNS: dstmd reserves an address, maps it on
 # the TEP and sends A's agent a Reconfigure; the agent takes the address
 # and dstmd answers B with it.
+A4_DNS=
 step_dns_name() {
 	dns_skipped && return 0
-	say "Part 2: B starts the conversation. First A stops using IPv4: after"
-	say "$IDLE s without IPv4 traffic its agent gives the lease back."
-	expect "A's agent released the lease" agent_wait a released 1 $((IDLE + 30)) || return 1
-	agent_says a | grep -E 'releas' | tail -n 1
+	say "Part 2: B starts the conversation. First A gives its address back:"
+	say "its agent stops (SIGTERM: RELEASE), then starts again with no lease"
+	say "(it would also give the lease back after 300 s without IPv4 traffic)."
+	prompt a "kill -TERM ${AGENT_PID[a]}    # the agent"
+	agent_stop a 0 || return 1
+	agent_says a | tail -n 2
+	expect "A's agent released the lease" agent_log a "released $A4" || return 1
+	start_agent a2 || return 1
+	agent_says a2
 	run tep dstmd -c "$CONF" --leases &&
 		run tep dstmctl map show dstm0 || return 1
-	expect "no lease" eq "$(dstmd -c "$CONF" --leases -j)" "[]" &&
+	expect "no lease" wait_eq 5 "[]" dstmd -c "$CONF" --leases -j &&
 		expect "no mapping" wait_eq 5 0 dev_get tep dstm0 map_count &&
 		expect "A has no IPv4 address" eq "$(dev_get a dstm0 addr)" null || return 1
-	say "B asks dstmd's DNS for A's address. A has no lease: dstmd reserves"
-	say "one, programs the TEP, sends A's agent a Reconfigure, waits for it"
-	say "to take the address, then answers:"
-	AG_LINE=$(($(lines "$TMPD/agent.a.log") + 1))
+	say "A's name stays registered (the agent sent it in its FQDN option) and"
+	say "B can see A's IPv6 address:"
+	run_to "$TMPD/dig6" b dig +short @"$B4_GW" AAAA "$A_NAME" || return 1
+	expect "AAAA $A_NAME is A's IPv6 address" eq "$(cat "$TMPD/dig6")" "$A6" || return 1
+	say "B asks dstmd's DNS for A's IPv4 address. A has none: dstmd reserves"
+	say "one, maps it on the TEP, sends A's agent a Reconfigure (authenticated"
+	say "with the key it gave A), waits for A to take the address, then answers:"
+	AG_LINE=$(($(lines "$TMPD/agent.a2.log") + 1))
 	DD_LINE=$(($(lines "$TMPD/dstmd.log") + 1))
 	run_to "$TMPD/dig" b dig +time=10 +tries=1 @"$B4_GW" A "$A_NAME" || return 1
-	say "What the agent said:"
-	agent_says a "$AG_LINE"
-	say "What dstmd logged:"
-	sed -n "$DD_LINE,\$p" "$TMPD/dstmd.log"
+	say "What the agent logged:"
+	agent_says a2 "$AG_LINE"
+	if [ "$(sed -n "$DD_LINE,\$p" "$TMPD/dstmd.log" | wc -l)" != 0 ]; then
+		say "What dstmd logged:"
+		sed -n "$DD_LINE,\$p" "$TMPD/dstmd.log"
+	fi
 	A4_DNS=$(awk -v n="$A_NAME." '$1 == n && $4 == "A" { print $5; exit }' "$TMPD/dig")
-	expect "dstmd answered with an address of the pool" \
+	local ttl
+	ttl=$(awk -v n="$A_NAME." '$1 == n && $4 == "A" { print $2; exit }' "$TMPD/dig")
+	expect "dstmd answered with an address of the pool: $A4_DNS" \
 		contains - '^1\.1\.1\.[0-9]+$' <<<"$A4_DNS" &&
-		expect "A's agent took it (Reconfigure)" agent_wait a bound 2 10 &&
+		expect "A's agent got an authentic Reconfigure" agent_wait a2 reconfigure 1 10 &&
+		expect "... and took the lease" agent_wait a2 bound 1 10 &&
 		expect "A's dstm0 has $A4_DNS" eq "$(dev_get a dstm0 addr)" "$A4_DNS" &&
 		expect "the TEP maps $A4_DNS to $A6" eq "$(map_get tep dstm0 "$A4_DNS" ipv6)" "$A6" &&
-		expect "the answer's TTL is within the lease" \
-			le "$(awk -v n="$A_NAME." '$1 == n && $4 == "A" { print $2; exit }' "$TMPD/dig")" "$LEASE"
+		expect "the answer's TTL ($ttl s) is within the lease" le "$ttl" "$LEASE"
 }
 
 step_dns_conversation() {
 	dns_skipped && return 0
 	say "B talks to A by the address it got: ping, then TCP to a server on A."
-	say "A answers through the TEP."
+	say "A answers through the TEP; the TEP's link carries it all inside IPv6:"
 	snap d0 tep dstm0
 	cap_start six tep ta0 'ip6 proto 4' || return 1
-	run b ping -n -c 3 -i 0.2 -W 2 "$A4_DNS" || return 1
-	cap_stop six | head -n 4
+	run b ping -n -c 3 -i 0.2 -W 2 "$A4_DNS"
+	local rc=$?
+	cap_stop six | head -n 5
+	expect "B's pings were answered" test "$rc" = 0 || return 1
 	prompt a "nettool tcp-server $A4_DNS 8080 &"
 	prompt b "nettool tcp-client $A4_DNS 8080 100000"
 	tcp_echo b a "$A4_DNS" 8080 100000 >"$TMPD/tcp" 2>&1
-	local rc=$?
+	rc=$?
 	cat "$TMPD/tcp"
 	expect "B -> A over TCP: the data came back unchanged" test "$rc" = 0 || return 1
 	run tep dstmctl map show dstm0 || return 1
+	run tep dstmd -c "$CONF" --leases || return 1
 	expect "B's echo requests went 4over6 to A" \
-		contains "$TMPD/cap.six" "$B4 > $A4_DNS: ICMP echo request" &&
-		expect "A's replies came back 4over6 from A" \
+		contains "$TMPD/cap.six" "$TEP6 > $A6: IP .*" &&
+		expect "... carrying $B4 > $A4_DNS" \
+			contains "$TMPD/cap.six" "$B4 > $A4_DNS: ICMP echo request" &&
+		expect "A's replies came back 4over6" \
 			contains "$TMPD/cap.six" "$A4_DNS > $B4: ICMP echo reply" &&
+		expect "the mapping carried it all (at least 3 pings and the TCP each way)" \
+			ge "$(map_delta d0 tep dstm0 "$A4_DNS" 0 rx_packets)" 6 &&
 		expect "TEP: no drops of any kind" eq "$(drops_other tep dstm0)" 0
 }
 
@@ -476,15 +503,15 @@ for s in "${STEPS[@]}"; do
 	title "Step $n/${#STEPS[@]}: ${s//_/ }"
 	if ! "step_$s"; then
 		printf '\n%sdemo: step "%s" failed%s\n' "$bold" "${s//_/ }" "$plain" >&2
-		say "--- agent log (last 30 lines)"
-		tail -n 30 "$TMPD/agent.a.log" 2>/dev/null
+		say "--- agent logs (last 30 lines)"
+		tail -n 30 "$TMPD"/agent.*.log 2>/dev/null
 		say "--- dstmd log (last 30 lines)"
 		tail -n 30 "$TMPD/dstmd.log" 2>/dev/null
 		exit 1
 	fi
 done
 if [ "$DNS" = 1 ]; then
-	title "Done ($((SECONDS - t0)) s): host A (IPv6 only, $A4 on loan from dstmd) and IPv4 host B talked through the TEP, first A to B, then B to A by name."
+	title "Done ($((SECONDS - t0)) s): host A (IPv6 only) got $A4 from dstmd with its first packet to IPv4 host B, and $A4_DNS when B looked its name up; both ways through the TEP."
 else
 	title "Done ($((SECONDS - t0)) s): host A (IPv6 only, $A4 on loan from dstmd) and IPv4 host B talked both ways through the TEP. (Part 2, B resolving A's name, skipped: dstmd has no DNS responder yet.)"
 fi
