@@ -201,31 +201,32 @@ step_topology() {
 	addr6 a a0 "$A6/64" && addr6 tep ta0 "$TEP6/64" || return 1
 	addr4 tep tb0 "$B4_GW/24" && addr4 b b0 "$B4/24" &&
 		ip -n b route add default via "$B4_GW" || return 1
-	# The TEP routes IPv4; hairpinned packets (host to host through the
-	# TEP) leave by the device they came in on, and the kernel would
-	# answer each with an ICMP redirect, meaningless behind a tunnel.
-	nsx tep sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv4.conf.all.send_redirects=0 \
-		net.ipv4.conf.default.send_redirects=0 || return 1
 	run a ip -br addr show &&
 		run tep ip -br addr show &&
 		run b ip -br addr show &&
 		run b ip route || return 1
 	say "Host A has no IPv4 address at all (lo's 127.0.0.1 aside); the IPv6"
 	say "path to the TEP works:"
-	run a ping -c 1 -W 5 "$TEP6" | grep -E 'bytes from|transmitted' &&
+	prompt a "ping -c 1 $TEP6"
+	nsx a ping -c 1 -W 5 "$TEP6" | grep -E 'bytes from|transmitted' &&
 		expect "A has no global IPv4 address" \
 			eq "$(ip -n a -4 -o addr show scope global | wc -l)" 0
 }
 
 step_tep() {
-	say "The TEP: a dstm device in tep mode on $TEP6, the pool $POOL routed"
-	say "into it. Its mappings come from dstmd, one per lease."
+	say "The TEP: a dstm device in tep mode on $TEP6, the pool $POOL"
+	say "routed into it. Its mappings will come from dstmd, one per lease."
+	say "It routes IPv4, and sends no ICMP redirects: packets from host to"
+	say "host through the TEP (hairpinning) leave by the device they came in"
+	say "on, and the kernel would answer each with a redirect, meaningless"
+	say "behind a tunnel."
 	run tep ip link add dstm0 type dstm &&
 		run tep dstmctl set dstm0 mode tep local "$TEP6" &&
 		run tep ip link set dstm0 up &&
 		run tep ip route add "$POOL" dev dstm0 &&
-		run tep sysctl net.ipv4.ip_forward net.ipv4.conf.all.send_redirects &&
+		run tep sysctl -w net.ipv4.ip_forward=1 \
+			net.ipv4.conf.all.send_redirects=0 \
+			net.ipv4.conf.default.send_redirects=0 &&
 		run tep dstmctl map show dstm0 &&
 		expect "the TEP has no mapping yet" eq "$(dev_get tep dstm0 map_count)" 0
 }
@@ -304,11 +305,15 @@ step_first_packet() {
 	cap_start six tep ta0 'udp port 547 or udp port 546 or ip6 proto 4' &&
 		cap_start four tep tb0 'icmp' || return 1
 	run_to "$TMPD/ping1" a ping -n -c 1 -W 20 "$B4"
-	local rc=$?
+	local rc=$? t
+	t=$(sed -n 's/.* time=\([0-9.]* ms\).*/\1/p' "$TMPD/ping1")
+	[ -z "$t" ] || say "(The first echo request's round trip, $t, includes the allocation.)"
+	echo
 	cap_stop six
 	say "(msgtype-20/21: DHCPV4-QUERY/RESPONSE, RFC 7341, each carrying a DHCPv4"
 	say "message in opt_87: DISCOVER/OFFER, then REQUEST/ACK.)"
 	echo
+	say "On the TEP's IPv4 side, B's link: plain IPv4 from and to $A4:"
 	cap_stop four
 	echo
 	kill "$MON_A" "$MON_TEP" 2>/dev/null
