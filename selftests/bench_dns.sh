@@ -80,10 +80,11 @@ if [ "$GUEST" = 1 ]; then
 	else
 		SRV_CPUS=0 CL_CPU=0 THREADS=1
 	fi
+	echo "CONFIG cpus=$NCPU kernel=$(uname -r) hosts=$HOSTS dur=$DUR runs=$RUNS rate=$QRATE trials=$TRIALS"
 	S6=2001:db8:4::1 C6=2001:db8:4::2
 
-	# The CPU time (ms) of every process in the servers' namespace ds (all
-	# of NSD's processes, all of Knot's threads).
+	# The CPU time (ms) of a server: PID and its descendants (NSD forks
+	# xfrd and its server processes; Knot's threads are in its stat).
 	tree_pids() {
 		local p
 		echo "$1"
@@ -92,7 +93,7 @@ if [ "$GUEST" = 1 ]; then
 	srv_cpu_ms() {
 		local p t=0 tck
 		tck=$(getconf CLK_TCK)
-		for p in $(ip netns pids ds); do
+		for p in $(tree_pids "$1"); do
 			[ -r "/proc/$p/stat" ] || continue
 			# after "PID (COMM) ": COMM may hold spaces ("nsd: xfrd")
 			t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
@@ -104,99 +105,88 @@ if [ "$GUEST" = 1 ]; then
 		ip netns exec "$1" kdig @"$2" -p 53 "$ZONE" SOA +timeout=1 +retry=0 2>&1 |
 			grep -q 'status: NOERROR'
 	}
-	# run_start NAME CMD...: the server in ds, pinned; sets SRV_PID.
+	# srv_start NAME CMD...: a server in ds, pinned; SRV_PID[NAME].
+	declare -A SRV_PID SRV_ADDR
 	srv_start() {
 		local name=$1
 		shift
 		ip netns exec ds taskset -c "$SRV_CPUS" "$@" >"$TMPD/$name.log" 2>&1 &
-		SRV_PID=$!
-		TOPO_PIDS+=("$SRV_PID")
+		SRV_PID[$name]=$!
+		TOPO_PIDS+=("$!")
 	}
 	srv_stop() {
 		local p
-		for p in $(tree_pids "$SRV_PID" | tac); do kill "$p" 2>/dev/null; done
-		wait "$SRV_PID" 2>/dev/null
-		wait_for 10 eval "! ip netns pids ds | grep -q ."
-		SRV_PID=
+		for p in $(tree_pids "${SRV_PID[$1]}" | tac); do kill "$p" 2>/dev/null; done
+		wait "${SRV_PID[$1]}" 2>/dev/null
+		unset "SRV_PID[$1]"
 	}
-	# perf NAME: dnsperf against the server now up; one QPS line.
-	perf() {
-		local name=$1 c0 c1 r out qps=() lost=0 lat=() sent=0 rc=
-		dp() { nsx dc taskset -c "$CL_CPU" dnsperf -s "$S6" -p 53 -d "$TMPD/queries" \
-			-c 4 -T 1 -q 200 -t 2 "$@" 2>&1; }
-		dp -l 2 >/dev/null	# warm-up
-		c0=$(srv_cpu_ms)
-		for r in $(seq "$RUNS"); do
-			out=$(dp -l "$DUR")
-			[ "$r" = 1 ] && grep -v Timeout <<<"$out" | sed "s/^/DNSPERF $name: /"
-			qps+=("$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")")
-			lost=$((lost + $(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")))
-			sent=$((sent + $(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")))
-			lat+=("$(sed -n 's/^ *Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")")
-			rc=$(sed -n 's/^ *Response codes: *//p' <<<"$out" | tr -d ',' | tr ' ' '_')
-		done
-		c1=$(srv_cpu_ms)
-		# at a fixed rate every server sustains: latency without a queue
-		out=$(dp -l "$DUR" -Q "$QRATE")
-		grep -v Timeout <<<"$out" | sed "s/^/DNSPERF $name at $QRATE\/s: /"
-		printf '%s\n' "${qps[@]}" | sort -n >"$TMPD/qps"
-		printf '%s\n' "${lat[@]}" | sort -n >"$TMPD/lat"
-		echo "QPS server=$name qps=$(sed -n "$(((RUNS + 1) / 2))p" "$TMPD/qps" | awk '{ printf "%.0f", $1 }') \
-runs=$(awk '{ printf "%s%.0f", NR > 1 ? "/" : "", $1 }' "$TMPD/qps") lost=$lost completed=$sent \
-lat_ms=$(sed -n "$(((RUNS + 1) / 2))p" "$TMPD/lat" | awk '{ printf "%.2f", $1 * 1000 }') \
-cpu_us_per_q=$(awk -v c=$((c1 - c0)) -v n="$sent" 'BEGIN { printf "%.1f", n ? c * 1000 / n : 0 }') \
-rate_lat_ms=$(sed -n 's/^ *Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out" | awk '{ printf "%.2f", $1 * 1000 }') \
-rate_lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out") rcodes=$rc"
+	# dp NAME ARGS...: dnsperf against server NAME, pinned to the last CPU
+	dp() {
+		local name=$1
+		shift
+		nsx dc taskset -c "$CL_CPU" dnsperf -s "${SRV_ADDR[$name]}" -p 53 \
+			-d "$TMPD/queries" -c 4 -T 1 -q 200 -t 2 "$@" 2>&1
+	}
+	dpval() { # KEY: from dnsperf's output on stdin
+		case $1 in
+		qps) sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' ;;
+		lost) sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' ;;
+		completed) sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' ;;
+		lat) sed -n 's/^ *Average Latency (s): *\([0-9.]*\).*/\1/p' | awk '{ printf "%.2f", $1 * 1000 }' ;;
+		nx) sed -n 's/^ *Response codes:.*NXDOMAIN [0-9]* (\([0-9.]*%\)).*/\1/p' ;;
+		esac
+	}
+	# run NAME TAG ARGS...: one dnsperf run between CPU-time marks; a RUN
+	# line (guest figures); dns_collect.py on the host adds a VCPU line.
+	run() {
+		local name=$1 tag=$2 c0 c1 out
+		shift 2
+		c0=$(srv_cpu_ms "${SRV_PID[$name]}")
+		echo "MARK $tag b"
+		sleep 0.2
+		out=$(dp "$name" "$@")
+		echo "MARK $tag e"
+		c1=$(srv_cpu_ms "${SRV_PID[$name]}")
+		grep -v Timeout <<<"$out" >"$TMPD/dnsperf.$tag"
+		echo "RUN $tag server=$name qps=$(dpval qps <<<"$out") completed=$(dpval completed <<<"$out")" \
+			"lost=$(dpval lost <<<"$out") lat_ms=$(dpval lat <<<"$out") nx=$(dpval nx <<<"$out")" \
+			"cpu_ms=$((c1 - c0))"
 	}
 
 	# ---------------------------------------------------- 1. queries/s
 	if [ "$ONLY" != ondemand ]; then
-	check "namespaces ds (servers) and dc (clients)" eval \
-		"ns_add ds && ns_add dc && veth ds s0 dc c0 && addr6 ds s0 $S6/64 && addr6 dc c0 $C6/64"
-	dconf() { # DNS: with the [dns] section or not
-		cat <<-EOF
-		[server]
-		listen = $S6
-		lease-db = $TMPD/dstmd.db
-		sync = normal
-		rate-limit = 0
-		reconcile-interval = 0
-		dhcp4o6-server = $S6
-		[pool main]
-		prefix = 10.20.0.0/16
-		lease-time = 7200
-		tep = 2002:100::1
-		EOF
-		[ "$1" = 1 ] && printf '[dns]\nzone = %s\nlisten = %s\nport = 53\n' "$ZONE" "$S6"
-	}
-	dstmd_up() {
-		rm -f "$TMPD"/dstmd.db*
-		dconf "$1" >"$TMPD/dstmd-bench.conf"
-		srv_start dstmd "$TMPD/dstmd" -c "$TMPD/dstmd-bench.conf"
-		wait_for 30 grep -q serving "$TMPD/dstmd.log"
-	}
-	DSTMD_DNS=1
-	if ! dstmd_up 1 || ! wait_for 10 soa dc "$S6"; then
-		say "dstmd does not answer DNS (no [dns] yet?): $(tail -n 2 "$TMPD/dstmd.log" | tr '\n' ' ')"
-		DSTMD_DNS=0
-		srv_stop
-		check "dstmd starts without [dns]" dstmd_up 0
-	fi
+	SRV_ADDR=([dstmd]=$S6 [knot]=2001:db8:4::11 [nsd]=2001:db8:4::12)
+	check "namespaces ds (servers: ${SRV_ADDR[*]}) and dc (dnsperf, dstmd-load)" eval \
+		"ns_add ds && ns_add dc && veth ds s0 dc c0 && addr6 ds s0 $S6/64 &&
+		 addr6 ds s0 ${SRV_ADDR[knot]}/64 && addr6 ds s0 ${SRV_ADDR[nsd]}/64 && addr6 dc c0 $C6/64"
+	cat >"$TMPD/dstmd-bench.conf" <<-EOF
+	[server]
+	listen = $S6
+	lease-db = $TMPD/dstmd.db
+	sync = normal
+	rate-limit = 0
+	reconcile-interval = 0
+	dhcp4o6-server = $S6
+	[pool main]
+	prefix = 10.20.0.0/16
+	lease-time = 7200
+	tep = 2002:100::1
+	[dns]
+	zone = $ZONE
+	listen = $S6
+	port = 53
+	EOF
+	srv_start dstmd "$TMPD/dstmd" -c "$TMPD/dstmd-bench.conf"
+	check "dstmd starts ([dns] on [$S6]:53, one event loop)" eval \
+		"wait_for 30 grep -q serving $TMPD/dstmd.log && wait_for 10 soa dc $S6 || { cat $TMPD/dstmd.log; false; }"
 	t=$SECONDS
 	check "$HOSTS hosts register names and take leases (dstmd-load --fqdn)" eval \
 		"nsx dc taskset -c $CL_CPU $TMPD/dstmd-load -s $S6 -n $HOSTS -w 256 -t 2000 -R 5 --seed 1 --fqdn -j >$TMPD/load.json"
 	say "population: $(cat "$TMPD/load.json") ($((SECONDS - t)) s)"
 	check "the store as a zone file and a query file" eval \
-		"python3 -I -S $PY zone $TMPD/dstmd.db $ZONE $S6 $TMPD/zone $TMPD/queries --nx $((HOSTS / 5)) >$TMPD/nhosts"
+		"python3 -I -S $PY zone $TMPD/dstmd.db $ZONE $S6 $TMPD/dstm.test.zone $TMPD/queries --nx $((HOSTS / 5)) >$TMPD/nhosts"
 	check "... with every host" eq "$(cat "$TMPD/nhosts")" "$HOSTS"
 	say "queries: $(wc -l <"$TMPD/queries") ($(grep -c ' A$' "$TMPD/queries") A, $(grep -c ' AAAA$' "$TMPD/queries") AAAA, $(grep -c '^nx' "$TMPD/queries") nonexistent)"
-	cp "$TMPD/zone" "$TMPD/dstm.test.zone"
-	if [ "$DSTMD_DNS" = 1 ]; then
-		check "dstmd answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
-		perf dstmd
-	fi
-	srv_stop
-	grep -E 'counters|warn|error' "$TMPD/dstmd.log" | tail -n 3 | sed 's/^/# dstmd: /'
 
 	# Knot DNS
 	mkdir -p "$TMPD/knot"
@@ -204,7 +194,7 @@ rate_lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out") rcodes=$rc
 	server:
 	    rundir: "$TMPD/knot"
 	    pidfile: "$TMPD/knot/knot.pid"
-	    listen: $S6@53
+	    listen: ${SRV_ADDR[knot]}@53
 	    udp-workers: $THREADS
 	    tcp-workers: 1
 	    background-workers: 1
@@ -222,18 +212,13 @@ rate_lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out") rcodes=$rc
 	    zonefile-sync: -1
 	EOF
 	srv_start knot knotd -c "$TMPD/knot.conf"
-	if check "knotd ($THREADS UDP workers) serves the zone" wait_for 60 soa dc "$S6"; then
-		check "knot answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
-		perf knot
-	else
-		cat "$TMPD/knot.log"
-	fi
-	srv_stop
+	check "knotd ($THREADS UDP worker(s)) serves the zone on ${SRV_ADDR[knot]}" eval \
+		"wait_for 60 soa dc ${SRV_ADDR[knot]} || { cat $TMPD/knot.log; false; }"
 
 	# NSD
 	cat >"$TMPD/nsd.conf" <<-EOF
 	server:
-	    ip-address: $S6@53
+	    ip-address: ${SRV_ADDR[nsd]}@53
 	    server-count: $THREADS
 	    username: ""
 	    chroot: ""
@@ -255,13 +240,38 @@ rate_lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' <<<"$out") rcodes=$rc
 	    zonefile: "$TMPD/dstm.test.zone"
 	EOF
 	srv_start nsd nsd -d -c "$TMPD/nsd.conf"
-	if check "nsd (server-count $THREADS) serves the zone" wait_for 60 soa dc "$S6"; then
-		check "nsd answers as the zone file says" nsx dc python3 -I -S "$PY" check "$S6" 53 "$TMPD/zone" 50
-		perf nsd
-	else
-		cat "$TMPD/nsd.log" "$TMPD/nsd-own.log"
-	fi
-	srv_stop
+	check "nsd (server-count $THREADS, no RRL) serves the zone on ${SRV_ADDR[nsd]}" eval \
+		"wait_for 60 soa dc ${SRV_ADDR[nsd]} || { cat $TMPD/nsd.log $TMPD/nsd-own.log; false; }"
+
+	SERVERS=()
+	for s in dstmd knot nsd; do
+		[ -n "${SRV_PID[$s]:-}" ] || continue
+		check "$s answers as the zone file says (50 names, A and AAAA; NXDOMAIN)" \
+			nsx dc python3 -I -S "$PY" check "${SRV_ADDR[$s]}" 53 "$TMPD/dstm.test.zone" 50 &&
+			SERVERS+=("$s")
+	done
+	for s in "${SERVERS[@]}"; do
+		dp "$s" -l 2 >/dev/null	# warm-up
+	done
+	# Rounds, each server once per round (the order turning): a busy
+	# host slows every server alike.
+	n=${#SERVERS[@]}
+	for r in $(seq "$RUNS"); do
+		for i in $(seq 0 $((n - 1))); do
+			s=${SERVERS[$(((i + r) % n))]}
+			run "$s" "max.$s.$r" -l "$DUR"
+		done
+	done
+	for s in "${SERVERS[@]}"; do
+		run "$s" "rate.$s" -l "$DUR" -Q "$QRATE"
+	done
+	for s in "${SERVERS[@]}"; do
+		sed "s/^/DNSPERF $s: /" "$TMPD/dnsperf.max.$s.1"
+	done
+	for s in dstmd knot nsd; do
+		[ -n "${SRV_PID[$s]:-}" ] && srv_stop "$s"
+	done
+	grep -E 'counters|warn|error' "$TMPD/dstmd.log" | tail -n 3 | sed 's/^/# dstmd: /'
 	fi
 
 	# ---------------------------------------------------- 2. on-demand A
@@ -324,59 +334,21 @@ fi
 W=$(mktemp -d /tmp/bench_dns.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 echo "# DNS bench: QEMU guest, kernel $KERNEL, $SMP vCPUs (TCG); about 10 minutes"
-t=$SECONDS
-bash "$SELF/vm.sh" --kernel "$KERNEL" --smp "$SMP" --mem 2048 --timeout 1800 -- \
-	bash "$SELF/bench_dns.sh" --guest -n "$HOSTS" -l "$DUR" -r "$RUNS" -t "$TRIALS" -Q "$QRATE" >"$W/guest.log" 2>&1
-rc=$?
+bash "$SELF/vm.sh" --kernel "$KERNEL" --smp "$SMP" --mem 2048 --timeout 1800 --log "$W/console.log" -- \
+	bash "$SELF/bench_dns.sh" --guest -n "$HOSTS" -l "$DUR" -r "$RUNS" -t "$TRIALS" -Q "$QRATE" 2>&1 |
+	python3 "$SELF/bench/dns_collect.py" "$W/console.log" >"$W/guest.log"
+rc=${PIPESTATUS[0]}
 grep -E '^(not ok|# )' "$W/guest.log" | grep -v '^# agent\|^# dstmd' | head -40
-grep -E '^(QPS|ONDEMAND)' "$W/guest.log" | sed 's/^/  /'
-kver=$(sed -n 's/^# \(PASS\|FAIL\) .*, \([^,)]*\))$/\2/p' "$W/guest.log" | tail -n 1)
+grep -E '^(RUN|VCPU|ONDEMAND)' "$W/guest.log" | sed 's/^/  /'
+kver=$(sed -n 's/^CONFIG .*kernel=\([^ ]*\).*/\1/p' "$W/guest.log")
 [ "$rc" = 0 ] || { echo "bench_dns: the guest run failed (vm.sh exit $rc)"; tail -n 40 "$W/guest.log"; }
-
-kv() { # LINE KEY
-	sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
-}
 {
-	echo "DNS bench: $HOSTS hosts with leases; dnsperf, $RUNS runs of $DUR s (median);"
-	echo "on-demand A, $TRIALS trials (QEMU TCG guest, ${kver:-$KERNEL}, $SMP vCPUs, $(date -u +%Y-%m-%d))"
+	echo "DNS bench: $HOSTS hosts with leases; dnsperf (200 in flight), $RUNS rounds of $DUR s,"
+	echo "the servers in turn (median); on-demand A, $TRIALS trials.  QEMU TCG guest,"
+	echo "Linux ${kver:-$KERNEL}, $SMP vCPUs (server on vCPU 0..$((SMP - 2)), dnsperf on $((SMP - 1)));"
+	echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d)."
 	echo
-	echo "| server | queries/s | runs | lost | avg latency ms | server CPU us/query | latency ms at $QRATE/s | lost at $QRATE/s | response codes (last run) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
-
-	while read -r l; do
-		[ -n "$l" ] || continue
-		name=$(kv "$l" server)
-		echo "| $name | $(kv "$l" qps) | $(kv "$l" runs) | $(kv "$l" lost) | $(kv "$l" lat_ms) | $(kv "$l" cpu_us_per_q) | $(kv "$l" rate_lat_ms) | $(kv "$l" rate_lost) | $(kv "$l" rcodes | tr '_' ' ') |"
-	done < <(grep '^QPS' "$W/guest.log")
-	awk '/^QPS/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		q[v["server"]] = v["qps"] }
-		END { if ("dstmd" in q) { best = 0
-			for (s in q) if (s != "dstmd" && q[s] > best) { best = q[s]; bs = s }
-			if (best > 0) printf "\ndstmd / %s (the faster static server): %.2f of its queries/s (goal: >= 0.5)\n", bs, q["dstmd"] / best } }' "$W/guest.log"
-	if grep -q '^ONDEMAND' "$W/guest.log"; then
-		echo
-		echo "| on-demand A (query to answer) | p50 ms | p99 ms | max ms |"
-		echo "|---|---|---|---|"
-		for k in ms to_reconfigure_ms reconfigure_to_bound_ms bound_to_answer_ms a_ms aaaa_ms; do
-			case $k in
-			ms) what="on-demand A: query to answer (goal < 50 ms)" ;;
-			to_reconfigure_ms) what="... query sent to the agent's Reconfigure event" ;;
-			reconfigure_to_bound_ms) what="... Reconfigure to lease in place (exchange)" ;;
-			bound_to_answer_ms) what="... lease in place to answer received" ;;
-			a_ms) what="A with the lease in place" ;;
-			aaaa_ms) what="AAAA" ;;
-			esac
-			grep '^ONDEMAND' "$W/guest.log" | grep -v '^ONDEMAND trial=0 ' |
-				sed -n "s/.* $k=\([-0-9.]*\).*/\1/p" | sort -n | awk -v w="$what" '
-				{ x[NR] = $1 }
-				END { if (!NR) exit
-				      p99 = int(NR * 0.99); if (p99 < NR * 0.99) p99++
-				      printf "| %s | %.1f | %.1f | %.1f |\n", w, x[int((NR + 1) / 2)], x[p99], x[NR] }'
-		done
-		echo
-		echo "on-demand trials answered with the lease's address: $(grep -c '^ok .*trial [1-9][0-9]*: answered' "$W/guest.log") of $TRIALS;"
-		echo "the first on-demand A after start (cold caches, not in the figures): $(sed -n 's/^ONDEMAND trial=0 ms=\([^ ]*\).*/\1/p' "$W/guest.log") ms"
-	fi
+	python3 "$SELF/bench/dns_collect.py" --summary "$W/guest.log"
 } | tee "$W/table"
 [ -n "$OUT" ] && cp "$W/table" "$OUT" && cp "$W/guest.log" "${OUT%.md}.log"
 exit "$rc"
