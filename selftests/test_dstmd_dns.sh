@@ -13,7 +13,8 @@
 #      malformed messages are counted;
 #   2. a registers (Information-request with its FQDN): AAAA; while it
 #      holds a lease: A with a TTL no longer than the lease has left;
-#      after its release (the agent stops): no A;
+#      after its release (the agent stops): no A, and the address goes
+#      to no one else while that A record may still be cached;
 #   3. on demand: b asks for a's A record while a has no lease: dstmd
 #      reserves an address, sends a an authenticated Reconfigure, a takes
 #      the lease, b gets the A record, pings a and opens TCP to it through
@@ -134,7 +135,10 @@ check "... and not 0" ge "$(a_ttl)" 1
 check "agent a stops: it releases its lease" agent_stop a 0
 check "the A record is gone with the lease (ANY: AAAA only)" eval \
 	"bdig a.$ZONE ANY && grep -q '$A6' $TMPD/dig && [ -z \"\$(a_addr)\" ]"
-check "no lease left in the store" wait_eq 5 "[]" dstmd_leases
+check "... the address is held back while that A record may be cached (declined)" \
+	eq "$(lease_state "$A4")" declined
+check "... and unmapped" eq "$(map_get tep dstm0 "$A4" ipv6)" missing
+check "... counted" eq "$(counter dns_quarantined)" 1
 
 # --- 3. on demand: B resolves A's name, A is told, takes the lease
 # (the agent again, same state file: same DUID and Reconfigure Key; no

@@ -167,6 +167,10 @@ static bool answer_a(struct ctx *x)
 		return false;
 	if ((int64_t)ttl > left)
 		ttl = (uint32_t)left;
+	/* A release before the lease's end keeps the address out of use
+	 * until this answer can have left every cache (lease.c). */
+	if (l->dns_until < x->d->now + (int64_t)ttl + 1)
+		l->dns_until = x->d->now + (int64_t)ttl + 1;
 	a.s_addr = htonl(l->ipv4);
 	push(x->r, LDNS_SECTION_ANSWER, rr_addr(x->qname, false, &a, ttl));
 	return true;

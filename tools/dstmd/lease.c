@@ -529,6 +529,21 @@ bool lease_release(struct dstmd *d, const struct dhcp4_req *r)
 
 	if (!l || l->ipv4 != r->ciaddr)
 		return false;
+	if (l->state == LEASE_BOUND && l->dns_until > d->now) {
+		/* The DNS extension published its A record, and caches may
+		 * hold it until dns_until (its TTL ended no later than the
+		 * lease, which the release cut short): the address goes to
+		 * no one else before then, like a declined one. */
+		dstmd_queue_tep(d, l, true);
+		hash_del(d, l);
+		l->hnext = NULL;
+		l->key_len = 0;
+		l->state = LEASE_DECLINED;
+		l->expires = l->dns_until;
+		lease_save(d, l);
+		d->cnt[CNT_dns_quarantined]++;
+		return true;
+	}
 	if (l->state == LEASE_BOUND) {
 		dstmd_queue_tep(d, l, true);
 		lease_unsave(d, l);

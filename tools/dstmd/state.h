@@ -29,6 +29,7 @@ struct dstmd_lease {
 	uint8_t state;
 	struct in6_addr ipv6;		/* the client's address: the mapping */
 	int64_t expires;		/* unix seconds */
+	int64_t dns_until;		/* an A record of it may be cached till */
 	struct dstmd_lease *hnext;	/* client hash chain */
 	struct dstmd_lease *dnext;	/* DUID hash chain */
 	struct dstmd_lease *prev, *next;	/* every lease */
@@ -52,7 +53,8 @@ struct dstmd_lease {
 	X(dns_nodata) X(dns_servfail) X(dns_badvers) X(dns_truncated) \
 	X(dns_ondemand) X(dns_ondemand_ok) X(dns_ondemand_timeout) \
 	X(dns_ondemand_ratelimited) X(dns_ondemand_full) \
-	X(dns_ondemand_nokey) X(dns_ondemand_nopool) X(reconfigure_tx)
+	X(dns_ondemand_nokey) X(dns_ondemand_nopool) X(dns_quarantined) \
+	X(reconfigure_tx)
 
 enum {
 #define X(n) CNT_##n,

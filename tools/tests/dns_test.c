@@ -361,6 +361,14 @@ static void test_answers(void)
 		ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(p), 0)) ==
 		LDNS_RR_TYPE_AAAA, "released: ANY has the AAAA only");
 	ldns_pkt_free(p);
+	{
+		struct dstmd_lease *q = lease_by_addr(&f.d, r.ciaddr, 0);
+
+		t_check(q && q->state == LEASE_DECLINED && q->expires > f.d.now &&
+			q->expires <= f.d.now + 101 &&
+			f.d.cnt[CNT_dns_quarantined] == 1,
+			"released after its A was published: held back until the TTL is over");
+	}
 	/* Malformed: counted. */
 	{
 		static const uint8_t shortq[5] = { 1, 2, 3, 4, 5 };
