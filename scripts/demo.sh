@@ -446,7 +446,11 @@ step_dns_name() {
 	say "with the key it gave A), waits for A to take the address, then answers:"
 	AG_LINE=$(($(lines "$TMPD/agent.a2.log") + 1))
 	DD_LINE=$(($(lines "$TMPD/dstmd.log") + 1))
+	cap_start dhcp tep ta0 'udp port 547 or udp port 546' || return 1
 	run_to "$TMPD/dig" b dig +time=10 +tries=1 @"$B4_GW" A "$A_NAME" || return 1
+	say "Meanwhile on the TEP's link to A: dstmd's Reconfigure, then A's"
+	say "exchange (Information-request, DISCOVER/OFFER, REQUEST/ACK):"
+	cap_stop dhcp
 	say "What the agent logged:"
 	agent_says a2 "$AG_LINE"
 	if [ "$(sed -n "$DD_LINE,\$p" "$TMPD/dstmd.log" | wc -l)" != 0 ]; then
@@ -458,7 +462,9 @@ step_dns_name() {
 	ttl=$(awk -v n="$A_NAME." '$1 == n && $4 == "A" { print $2; exit }' "$TMPD/dig")
 	expect "dstmd answered with an address of the pool: $A4_DNS" \
 		contains - '^1\.1\.1\.[0-9]+$' <<<"$A4_DNS" &&
-		expect "A's agent got an authentic Reconfigure" agent_wait a2 reconfigure 1 10 &&
+		expect "dstmd sent A a Reconfigure" \
+			contains "$TMPD/cap.dhcp" "$TEP6\.547 > $A6\.546: .*dhcp6 reconf" &&
+		expect "A's agent found it authentic" agent_wait a2 reconfigure 1 10 &&
 		expect "... and took the lease" agent_wait a2 bound 1 10 &&
 		expect "A's dstm0 has $A4_DNS" eq "$(dev_get a dstm0 addr)" "$A4_DNS" &&
 		expect "the TEP maps $A4_DNS to $A6" eq "$(map_get tep dstm0 "$A4_DNS" ipv6)" "$A6" &&
