@@ -278,8 +278,12 @@ if [ -n "$APPEND" ]; then
 	HEAD="## Host agent: on-demand delay and renewal cost"
 	if [ -f "$APPEND" ]; then
 		# drop an earlier copy of our section (up to the next "## ")
+		# (and the blank lines at its end, kept only before text)
 		awk -v h="$HEAD" '$0 == h { skip = 1; next }
-			skip && /^## / { skip = 0 } !skip' "$APPEND" >"$W/append" &&
+			skip && /^## / { skip = 0 }
+			skip { next }
+			/^$/ { blank++; next }
+			{ while (blank) { print ""; blank-- }; print }' "$APPEND" >"$W/append" &&
 			cat "$W/append" >"$APPEND"
 	fi
 	{
