@@ -7,6 +7,7 @@
  */
 
 #include <linux/if_arp.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
@@ -104,6 +105,8 @@ int dstm_device_set(struct dstm_dev *priv, const struct dstm_cfg *want,
 	/* Mappings belong to a TEP; a mode change starts from an empty table. */
 	if (old->mode != cfg->mode)
 		dstm_table_flush(priv);
+	/* Routes the mappings cached for the old one are stale now. */
+	cfg->gen = old->gen + 1;
 	rcu_assign_pointer(priv->cfg, cfg);
 	mutex_unlock(&priv->lock);
 
@@ -185,6 +188,7 @@ static int dstm_dev_init(struct net_device *dev)
 
 	priv->dev = dev;
 	priv->net = dev_net(dev);
+	priv->hash_seed = get_random_u32();
 	mutex_init(&priv->lock);
 
 	priv->pstats = alloc_percpu(struct dstm_pcpu_stats);
@@ -276,7 +280,13 @@ static void dstm_setup(struct net_device *dev)
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 
 	dev->type = ARPHRD_TUNNEL6;
-	dev->flags = IFF_NOARP;
+	/* Point-to-point: IPv4 output then keys the neighbour of every
+	 * destination routed into the device to 0.0.0.0, one entry for the
+	 * device, instead of one per destination (a TEP has as many as it
+	 * has clients, and churning through them past gc_thresh3 halves
+	 * the encapsulation rate; see Documentation/performance.md).
+	 */
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dstm_compat_no_addrconf(dev);
 	dev->addr_len = 0;

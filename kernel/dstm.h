@@ -43,6 +43,10 @@ struct dstm_cfg {
 	u16 psid;
 	u32 queue_len;
 	u32 queue_ms;
+	/* Counts configurations; a TEP's cached routes name the one they
+	 * were looked up for (the source address may have changed since).
+	 */
+	u32 gen;
 	/* The client's route to its TEP, valid for this configuration. */
 	struct dst_cache dst_cache;
 	struct rcu_head rcu;
@@ -84,6 +88,15 @@ struct dstm_map {
 	atomic64_t rx_packets;
 	atomic64_t rx_bytes;
 	unsigned long last_use;		/* jiffies; 0 = never */
+	/* TEP: the route to ipv6, cached by the first packet that needs it
+	 * and holding a reference; the packet path uses it without taking
+	 * one (see xmit.c).  Valid while dst_check() accepts dst_cookie and
+	 * dst_gen is the configuration's gen.  Released when the mapping is
+	 * freed, after a grace period.
+	 */
+	struct dst_entry __rcu *dst;
+	u32 dst_cookie;
+	u32 dst_gen;
 	struct rcu_head rcu;
 };
 
@@ -134,6 +147,7 @@ struct dstm_dev {
 	struct gro_cells gro_cells;
 	struct dstm_pcpu_stats __percpu *pstats;
 	struct dstm_queue queue;
+	u32 hash_seed;			/* inner flow hash for flow labels */
 	bool dead;			/* unregistering; under lock */
 };
 

@@ -14,6 +14,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/slab.h>
+#include <net/dst.h>
 
 #include "dstm.h"
 
@@ -150,6 +151,23 @@ static void dstm_expiry_set(struct dstm_table *t, struct dstm_map *m,
 	dstm_expiry_insert(t, m);
 }
 
+/*
+ * After a grace period no packet can reach @m, nor cache a route in it
+ * any more: drop the cached route's reference with the mapping.
+ */
+static void dstm_map_free_rcu(struct rcu_head *head)
+{
+	struct dstm_map *m = container_of(head, struct dstm_map, rcu);
+
+	dst_release(rcu_dereference_protected(m->dst, true));
+	kfree(m);
+}
+
+static void dstm_map_free(struct dstm_map *m)
+{
+	call_rcu(&m->rcu, dstm_map_free_rcu);
+}
+
 /* Take @m out of the table; the caller notifies and frees it. */
 static void dstm_map_unlink(struct dstm_table *t, struct dstm_map *m)
 {
@@ -176,7 +194,7 @@ static void dstm_map_delete(struct dstm_dev *priv, struct dstm_map *m, u8 cmd)
 {
 	dstm_map_unlink(&priv->table, m);
 	dstm_notify_map(priv, cmd, m);
-	kfree_rcu(m, rcu);
+	dstm_map_free(m);
 }
 
 /*
@@ -195,6 +213,8 @@ static int dstm_map_readdress(struct dstm_table *t, struct dstm_map *old,
 	if (!m)
 		return -ENOMEM;
 	m->ipv6 = *ipv6;
+	/* The old route leads to the old address; the copy finds its own. */
+	RCU_INIT_POINTER(m->dst, NULL);
 	if (old->addr->psid_len) {
 		err = rhashtable_replace_fast(&t->maps, &old->node, &m->node,
 					      dstm_map_params);
@@ -208,7 +228,7 @@ static int dstm_map_readdress(struct dstm_table *t, struct dstm_map *old,
 	list_replace(&old->list, &m->list);
 	if (old->expires)
 		rb_replace_node(&old->expiry_node, &m->expiry_node, &t->expiry);
-	kfree_rcu(old, rcu);
+	dstm_map_free(old);
 	return 0;
 }
 
@@ -399,7 +419,7 @@ void dstm_table_destroy(struct dstm_table *t)
 	list_for_each_entry_safe(m, tmp, &t->list, list) {
 		if (!--m->addr->nmaps)
 			kfree_rcu(m->addr, rcu);
-		kfree_rcu(m, rcu);
+		dstm_map_free(m);
 	}
 	rhashtable_destroy(&t->maps);
 	rhashtable_destroy(&t->addrs);

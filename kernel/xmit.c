@@ -4,17 +4,20 @@
  *
  * A client sends everything to its TEP over one cached route.  A TEP finds
  * the client by the mapping for (destination, PSID of the destination port)
- * and looks its route up per packet, like ip6_tunnel in external mode: the
- * destinations are as many as the clients.
+ * and sends over the route cached in the mapping: a route lookup per
+ * packet (what ip6_tunnel does in external mode) costs more than the rest
+ * of the encapsulation.
  */
 
 #include <linux/icmp.h>
+#include <linux/jhash.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
+#include <net/ip6_fib.h>
 #include <net/ip6_route.h>
 #include <net/ip6_tunnel.h>
 #include <net/ip_tunnels.h>
@@ -44,16 +47,60 @@ static void dstm_xmit_reject(struct dstm_dev *priv, struct sk_buff *skb,
 }
 
 /*
- * Put the IPv6 header on @skb and send it over @dst, whose reference we
- * take over.  Returns the inner bytes sent (for the mapping's counters) or
- * 0 if the packet was dropped.
+ * The flow label follows the inner flow (RFC 6438), so ECMP and RSS on the
+ * underlay keep each inner flow on one path.  A hash the skb already has
+ * (a NIC's RSS hash, a socket's txhash) is one of the inner flow; else
+ * hash the inner addresses, protocol and ports (no ports in fragments, so
+ * all of a datagram's fragments hash alike) with the device's seed, much
+ * cheaper than running the flow dissector.  ip6_make_flowlabel() then
+ * applies the namespace's flow label sysctls to skb->hash.
+ */
+static void dstm_flow_hash(const struct dstm_dev *priv, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const __be32 *ports;
+	__be32 buf;
+	u32 l4 = 0;
+
+	if (skb->l4_hash || skb->sw_hash)
+		return;
+	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET))) {
+		switch (iph->protocol) {
+		case IPPROTO_TCP:
+		case IPPROTO_UDP:
+		case IPPROTO_UDPLITE:
+		case IPPROTO_SCTP:
+		case IPPROTO_DCCP:
+			ports = skb_header_pointer(skb, skb_network_offset(skb) +
+						   iph->ihl * 4, sizeof(buf),
+						   &buf);
+			if (ports)
+				l4 = (__force u32)*ports;
+			break;
+		}
+	}
+	__skb_set_sw_hash(skb, jhash_3words((__force u32)iph->saddr,
+					    (__force u32)iph->daddr,
+					    l4 ^ iph->protocol, priv->hash_seed),
+			  l4 != 0);
+}
+
+/*
+ * Put the IPv6 header on @skb and send it over @dst.  With @noref, @dst is
+ * a cached route that stays valid until the caller's rcu_read_unlock()
+ * (the skb gets it without a reference, as TCP does with a socket's cached
+ * route; whoever holds the skb longer takes one with skb_dst_force());
+ * otherwise we take over the caller's reference.  Returns the inner bytes
+ * sent (for the mapping's counters) or 0 if the packet was dropped.
  */
 static unsigned int dstm_encap(struct dstm_dev *priv,
 			       const struct dstm_cfg *cfg, struct sk_buff *skb,
-			       struct dst_entry *dst, struct flowi6 *fl6)
+			       struct dst_entry *dst, bool noref,
+			       struct flowi6 *fl6)
 {
 	struct net_device *dev = priv->dev;
 	const struct iphdr *iph = ip_hdr(skb);
+	enum dstm_drop_reason why;
 	struct ipv6hdr *ip6h;
 	unsigned int len;
 	bool ignore_df = false;
@@ -65,18 +112,22 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 		net_warn_ratelimited("%s: routing loop to %pI6c\n", dev->name,
 				     &fl6->daddr);
 		DEV_STATS_INC(dev, collisions);
-		dst_release(dst);
-		dstm_xmit_drop(priv, skb, DSTM_DROP_NO_ROUTE);
-		return 0;
+		why = DSTM_DROP_NO_ROUTE;
+		goto err_drop;
 	}
 
 	mtu = max_t(int, dst_mtu(dst) - DSTM_ENCAP_HLEN, IPV4_MIN_MTU);
-	/* Let the IPv4 route (and local sockets) learn the tunnel's PMTU. */
-	skb_dst_update_pmtu_no_confirm(skb, mtu);
+	/* Let the IPv4 route (and local sockets) learn the tunnel's PMTU, if
+	 * it is news to them: told the MTU it already has, IPv4 would make
+	 * (and keep refreshing) a next-hop exception for every destination.
+	 */
+	if (skb_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
 	if (skb->len > mtu &&
 	    (!skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu))) {
 		if (iph->frag_off & htons(IP_DF)) {
-			dst_release(dst);
+			if (!noref)
+				dst_release(dst);
 			dstm_xmit_reject(priv, skb, DSTM_DROP_TOO_BIG,
 					 ICMP_FRAG_NEEDED, mtu);
 			return 0;
@@ -85,23 +136,35 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 		ignore_df = true;
 	}
 
-	/* Hash the inner flow before the outer header hides it, so the
-	 * flow label (and ECMP on the underlay) follow the inner flow.
-	 */
-	skb_get_hash(skb);
+	/* Before the outer header hides the inner flow. */
+	dstm_flow_hash(priv, skb);
 	/* Copy DSCP; ECN per RFC 6040's normal mode. */
 	dsfield = INET_ECN_encapsulate(ipv4_get_dsfield(iph),
 				       ipv4_get_dsfield(iph));
 
+	why = DSTM_DROP_MALFORMED;
 	if (iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6))
-		goto err_malformed;
+		goto err_drop;
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 
 	skb_scrub_packet(skb, false);
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
 			 DSTM_ENCAP_HLEN))
-		goto err_malformed;
-	skb_dst_set(skb, dst);
+		goto err_drop;
+	if (!noref) {
+		skb_dst_set(skb, dst);
+	} else if (!ignore_df) {
+		skb_dst_set_noref(skb, dst);
+	} else {
+		/* ip6_fragment() clones the route into each fragment: it
+		 * needs one we hold, not one a racing packet may be
+		 * replacing in the mapping.
+		 */
+		why = DSTM_DROP_NO_ROUTE;
+		if (!dst_hold_safe(dst))
+			goto err_drop;
+		skb_dst_set(skb, dst);
+	}
 	skb->ignore_df = ignore_df;
 
 	/* Count what the IPv4 world sees, as the device's tstats do. */
@@ -119,9 +182,10 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 	ip6tunnel_xmit(NULL, skb, dev);
 	return len;
 
-err_malformed:
-	dst_release(dst);
-	dstm_xmit_drop(priv, skb, DSTM_DROP_MALFORMED);
+err_drop:
+	if (!noref)
+		dst_release(dst);
+	dstm_xmit_drop(priv, skb, why);
 	return 0;
 }
 
@@ -201,7 +265,43 @@ void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
 		dst_cache_set_ip6(&cfg->dst_cache, dst,
 				  &fl6.saddr);
 	}
-	dstm_encap(priv, cfg, skb, dst, &fl6);
+	dstm_encap(priv, cfg, skb, dst, false, &fl6);
+}
+
+/*
+ * The route to mapping @m's client, valid until rcu_read_unlock(), or an
+ * ERR_PTR.  The first packet looks it up and caches it in the mapping (a
+ * dst_cache per mapping would cost per-CPU memory times a million); later
+ * ones check it as a socket checks its cached route: the cookie catches
+ * routing changes and PMTU exceptions, dst_check() dead routes, the
+ * generation a change of our own source address.  Racing packets may each
+ * install a route: the last one stays, none leaks, and a reader still
+ * using a replaced one is safe since routes are freed only after a grace
+ * period.  Not taking a reference per packet keeps the route's cache line
+ * clean when many CPUs send to the same client.
+ */
+static struct dst_entry *dstm_map_route(struct dstm_dev *priv,
+					const struct dstm_cfg *cfg,
+					struct dstm_map *m, struct flowi6 *fl6)
+{
+	struct dst_entry *dst, *old;
+
+	dst = rcu_dereference(m->dst);
+	if (likely(dst && READ_ONCE(m->dst_gen) == cfg->gen)) {
+		dst = dst_check(dst, READ_ONCE(m->dst_cookie));
+		if (likely(dst))
+			return dst;
+	}
+
+	dst = ip6_dst_lookup_flow(priv->net, NULL, fl6, NULL);
+	if (IS_ERR(dst))
+		return dst;
+	WRITE_ONCE(m->dst_cookie, rt6_get_cookie((struct rt6_info *)dst));
+	WRITE_ONCE(m->dst_gen, cfg->gen);
+	/* Our reference goes to the mapping. */
+	old = unrcu_pointer(xchg(&m->dst, RCU_INITIALIZER(dst)));
+	dst_release(old);
+	return dst;
 }
 
 /* TEP mode: the mapping of the destination names the client. */
@@ -240,13 +340,13 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	}
 
 	fl6.daddr = m->ipv6;
-	dst = ip6_dst_lookup_flow(priv->net, NULL, &fl6, NULL);
+	dst = dstm_map_route(priv, cfg, m, &fl6);
 	if (IS_ERR(dst)) {
 		dstm_xmit_reject(priv, skb, DSTM_DROP_NO_ROUTE,
 				 ICMP_HOST_UNREACH, 0);
 		return;
 	}
-	len = dstm_encap(priv, cfg, skb, dst, &fl6);
+	len = dstm_encap(priv, cfg, skb, dst, true, &fl6);
 	if (likely(len)) {
 		atomic64_inc(&m->tx_packets);
 		atomic64_add(len, &m->tx_bytes);
