@@ -101,6 +101,7 @@ err:
 static struct dns *dns_new(struct dstmd *d)
 {
 	struct dns *dns = calloc(1, sizeof(*dns));
+	unsigned int i;
 
 	if (!dns)
 		return NULL;
@@ -113,6 +114,10 @@ static struct dns *dns_new(struct dstmd *d)
 		return NULL;
 	}
 	ldns_dname2canonical(dns->zone);
+	dns->zone_labels = ldns_dname_label_count(dns->zone);
+	for (i = 0; i < dns->cfg->n_ns; i++)
+		if (!dns_wname(dns->cfg->ns[i].name, &dns->ns_wire[i]))
+			dns->ns_wire[i].len = 0;
 	d->dns = dns;
 	if (dns_hosts_init(dns)) {
 		dns_close(d);

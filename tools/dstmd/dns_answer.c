@@ -176,24 +176,50 @@ static bool answer_a(struct ctx *x)
 	return true;
 }
 
-static void classify(struct ctx *x, const char *name)
+/* canon: the query name, canonical.  Apex, outside, or what it is. */
+static void classify(struct ctx *x, const ldns_rdf *canon)
 {
 	const struct dstmd_dns_config *c = x->dns->cfg;
+	const uint8_t *w = ldns_rdf_data(canon);
+	size_t len = ldns_rdf_size(canon), zlen = ldns_rdf_size(x->dns->zone);
+	uint8_t labels = ldns_dname_label_count(canon);
+	ldns_rdf *suffix;
 	unsigned int i;
+	bool in;
 
-	x->host = dns_host_by_name(x->dns, name);
+	if (labels < x->dns->zone_labels) {
+		x->kind = K_OUT;
+		return;
+	}
+	if (labels == x->dns->zone_labels) {
+		x->kind = len == zlen &&
+			  !memcmp(w, ldns_rdf_data(x->dns->zone), zlen) ?
+			  K_APEX : K_OUT;
+		return;
+	}
+	/* The last zone_labels labels must be the zone. */
+	suffix = ldns_dname_clone_from(canon, labels - x->dns->zone_labels);
+	in = suffix && ldns_rdf_size(suffix) == zlen &&
+	     !memcmp(ldns_rdf_data(suffix), ldns_rdf_data(x->dns->zone), zlen);
+	ldns_rdf_deep_free(suffix);
+	if (!in) {
+		x->kind = K_OUT;
+		return;
+	}
+	x->host = dns_host_by_name(x->dns, w, len);
 	if (x->host) {
 		x->kind = K_HOST;
 		return;
 	}
 	for (i = 0; i < c->n_ns; i++)
-		if (!strcmp(c->ns[i].name, name) &&
+		if (x->dns->ns_wire[i].len == len &&
+		    !memcmp(x->dns->ns_wire[i].b, w, len) &&
 		    (c->ns[i].n_a4 || c->ns[i].n_a6)) {
 			x->ns = &c->ns[i];
 			x->kind = K_NS;
 			return;
 		}
-	x->kind = dns_is_ent(x->dns, name) ? K_ENT : K_NX;
+	x->kind = dns_is_ent(x->dns, w, len) ? K_ENT : K_NX;
 }
 
 /* Fill the answer.  false: the query is held (no answer now). */
@@ -328,7 +354,6 @@ size_t dns_answer(struct dns *dns, const struct dns_from *from,
 	struct ctx x = { .dns = dns, .d = d };
 	ldns_rdf *canon = NULL;
 	ldns_rr *qrr;
-	char *name = NULL;
 	size_t n = 0, max;
 	bool edns;
 
@@ -392,16 +417,7 @@ size_t dns_answer(struct dns *dns, const struct dns_from *from,
 		if (!canon)
 			goto fail;
 		ldns_dname2canonical(canon);
-		if (!ldns_dname_compare(canon, dns->zone)) {
-			x.kind = K_APEX;
-		} else if (!ldns_dname_is_subdomain(canon, dns->zone)) {
-			x.kind = K_OUT;
-		} else {
-			name = ldns_rdf2str(canon);
-			if (!name)
-				goto fail;
-			classify(&x, name);
-		}
+		classify(&x, canon);
 	}
 	if (!resolve(&x, from, q, qlen, may_hold))
 		goto out;		/* held */
@@ -423,7 +439,6 @@ fail:
 	d->cnt[CNT_dns_servfail]++;
 	n = header_only(q, LDNS_RCODE_SERVFAIL, out, cap);
 out:
-	free(name);
 	ldns_rdf_deep_free(canon);
 	ldns_pkt_free(x.r);
 	ldns_pkt_free(x.q);

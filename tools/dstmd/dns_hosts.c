@@ -11,7 +11,6 @@
  * (b.zone. when a.b.zone. is a host) are counted so that they answer
  * NODATA, not NXDOMAIN (RFC 8020).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,9 +30,37 @@ static size_t hash_bytes(const void *p, size_t n)
 	return (size_t)h;
 }
 
-static size_t name_bucket(const struct dns *dns, const char *name)
+static size_t name_bucket(const struct dns *dns, const struct dns_wname *w)
 {
-	return hash_bytes(name, strlen(name)) & (dns->hash_size - 1);
+	return hash_bytes(w->b, w->len) & (dns->hash_size - 1);
+}
+
+static bool wname_eq(const struct dns_wname *w, const uint8_t *b, size_t len)
+{
+	return w->len == len && !memcmp(w->b, b, len);
+}
+
+bool dns_wname(const char *name, struct dns_wname *w)
+{
+	ldns_rdf *r = ldns_dname_new_frm_str(name);
+	bool ok = r && ldns_rdf_size(r) <= sizeof(w->b);
+
+	if (ok) {
+		ldns_dname2canonical(r);
+		w->len = (uint16_t)ldns_rdf_size(r);
+		memcpy(w->b, ldns_rdf_data(r), w->len);
+	}
+	ldns_rdf_deep_free(r);
+	return ok;
+}
+
+static bool rdf_wname(const ldns_rdf *r, struct dns_wname *w)
+{
+	if (ldns_rdf_size(r) > sizeof(w->b))
+		return false;
+	w->len = (uint16_t)ldns_rdf_size(r);
+	memcpy(w->b, ldns_rdf_data(r), w->len);
+	return true;
 }
 
 static size_t duid_bucket(const struct dns *dns, const uint8_t *duid,
@@ -42,14 +69,27 @@ static size_t duid_bucket(const struct dns *dns, const uint8_t *duid,
 	return hash_bytes(duid, len) & (dns->hash_size - 1);
 }
 
-struct dns_host *dns_host_by_name(struct dns *dns, const char *name)
+struct dns_host *dns_host_by_name(struct dns *dns, const uint8_t *wire,
+				  size_t len)
 {
+	struct dns_wname k;
 	struct dns_host *h;
 
-	for (h = dns->by_name[name_bucket(dns, name)]; h; h = h->nnext)
-		if (!strcmp(h->name, name))
+	if (len > sizeof(k.b))
+		return NULL;
+	k.len = (uint16_t)len;
+	memcpy(k.b, wire, len);
+	for (h = dns->by_name[name_bucket(dns, &k)]; h; h = h->nnext)
+		if (wname_eq(&h->wire, wire, len))
 			return h;
 	return NULL;
+}
+
+static struct dns_host *host_by_text(struct dns *dns, const char *name)
+{
+	struct dns_wname w;
+
+	return dns_wname(name, &w) ? dns_host_by_name(dns, w.b, w.len) : NULL;
 }
 
 struct dns_host *dns_host_by_duid(struct dns *dns, const uint8_t *duid,
@@ -63,56 +103,77 @@ struct dns_host *dns_host_by_duid(struct dns *dns, const uint8_t *duid,
 	return NULL;
 }
 
-static struct dns_ent *ent_find(struct dns *dns, const char *name)
+static struct dns_ent *ent_find(struct dns *dns, const struct dns_wname *w)
 {
 	struct dns_ent *e;
 
-	for (e = dns->ents[name_bucket(dns, name)]; e; e = e->next)
-		if (!strcmp(e->name, name))
+	for (e = dns->ents[name_bucket(dns, w)]; e; e = e->next)
+		if (wname_eq(&e->wire, w->b, w->len))
 			return e;
 	return NULL;
 }
 
-bool dns_is_ent(struct dns *dns, const char *name)
+bool dns_is_ent(struct dns *dns, const uint8_t *wire, size_t len)
 {
-	return ent_find(dns, name) != NULL;
+	struct dns_wname k;
+
+	if (len > sizeof(k.b))
+		return false;
+	k.len = (uint16_t)len;
+	memcpy(k.b, wire, len);
+	return ent_find(dns, &k) != NULL;
+}
+
+static void ent_update(struct dns *dns, const struct dns_wname *w, int delta)
+{
+	struct dns_ent *e = ent_find(dns, w), **pp;
+
+	if (delta > 0) {
+		if (!e) {
+			e = calloc(1, sizeof(*e));
+			if (!e)
+				return;
+			e->wire = *w;
+			pp = &dns->ents[name_bucket(dns, w)];
+			e->next = *pp;
+			*pp = e;
+		}
+		e->refs++;
+	} else if (e && !--e->refs) {
+		pp = &dns->ents[name_bucket(dns, w)];
+		while (*pp != e)
+			pp = &(*pp)->next;
+		*pp = e->next;
+		free(e);
+	}
 }
 
 /* Every name strictly between the host's and the apex: refs += delta. */
 static void ents_update(struct dns *dns, const char *name, int delta)
 {
-	size_t zl = strlen(dns->cfg->zone);
-	const char *p = strchr(name, '.');
+	ldns_rdf *r = ldns_dname_new_frm_str(name), *up;
+	struct dns_wname w;
 
-	for (; p && strlen(p + 1) > zl; p = strchr(p + 1, '.')) {
-		struct dns_ent *e = ent_find(dns, p + 1), **pp;
-
-		if (delta > 0) {
-			if (!e) {
-				e = calloc(1, sizeof(*e));
-				if (!e)
-					return;
-				strcpy(e->name, p + 1);
-				pp = &dns->ents[name_bucket(dns, e->name)];
-				e->next = *pp;
-				*pp = e;
-			}
-			e->refs++;
-		} else if (e && !--e->refs) {
-			pp = &dns->ents[name_bucket(dns, e->name)];
-			while (*pp != e)
-				pp = &(*pp)->next;
-			*pp = e->next;
-			free(e);
-		}
+	if (!r)
+		return;
+	ldns_dname2canonical(r);
+	for (;;) {
+		up = ldns_dname_left_chop(r);
+		ldns_rdf_deep_free(r);
+		r = up;
+		if (!r || ldns_dname_label_count(r) <= dns->zone_labels)
+			break;
+		if (rdf_wname(r, &w))
+			ent_update(dns, &w, delta);
 	}
+	ldns_rdf_deep_free(r);
 }
 
 static void host_unlink(struct dns *dns, struct dns_host *h)
 {
 	struct dns_host **pp;
 
-	pp = &dns->by_name[name_bucket(dns, h->name)];
+	pp = &dns->by_name[name_bucket(dns, &h->wire)];
 	while (*pp && *pp != h)
 		pp = &(*pp)->nnext;
 	if (*pp)
@@ -144,7 +205,7 @@ static void rehash(struct dns *dns, size_t n)
 	dns->hash_size = n;
 	for (i = 0; i < old; i++) {
 		for (h = dns->by_name[i]; h; h = next) {
-			size_t b = name_bucket(dns, h->name);
+			size_t b = name_bucket(dns, &h->wire);
 
 			next = h->nnext;
 			h->nnext = bn[b];
@@ -158,7 +219,7 @@ static void rehash(struct dns *dns, size_t n)
 			bd[b] = h;
 		}
 		for (e = dns->ents[i]; e; e = enext) {
-			size_t b = name_bucket(dns, e->name);
+			size_t b = name_bucket(dns, &e->wire);
 
 			enext = e->next;
 			e->next = be[b];
@@ -204,6 +265,7 @@ static void host_set(struct dns *dns, const uint8_t *duid, size_t duid_len,
 		     const uint8_t *key)
 {
 	struct dns_host *h = dns_host_by_duid(dns, duid, duid_len), *o;
+	struct dns_wname w;
 	size_t b;
 
 	if (h && name && !strcmp(h->name, name)) {	/* the same again */
@@ -215,9 +277,9 @@ static void host_set(struct dns *dns, const uint8_t *duid, size_t duid_len,
 	}
 	if (h)
 		host_unlink(dns, h);
-	if (!name)
+	if (!name || !dns_wname(name, &w))
 		goto changed;
-	o = dns_host_by_name(dns, name);
+	o = host_by_text(dns, name);
 	if (o)
 		host_unlink(dns, o);	/* the name moved to this DUID */
 	if (dns->n_hosts + 1 > dns->hash_size)
@@ -226,13 +288,14 @@ static void host_set(struct dns *dns, const uint8_t *duid, size_t duid_len,
 	if (!h)
 		return;
 	strcpy(h->name, name);
+	h->wire = w;
 	memcpy(h->duid, duid, duid_len);
 	h->duid_len = (uint16_t)duid_len;
 	h->ipv6 = *ipv6;
 	h->has_key = key != NULL;
 	if (key)
 		memcpy(h->key, key, sizeof(h->key));
-	b = name_bucket(dns, name);
+	b = name_bucket(dns, &w);
 	h->nnext = dns->by_name[b];
 	dns->by_name[b] = h;
 	b = duid_bucket(dns, duid, duid_len);

@@ -12,9 +12,17 @@
 #define DNS_UDP_MIN	512	/* RFC 1035 */
 #define DNS_HASH_MIN	1024
 
+/* Names are looked up by their canonical (lower case) wire form, as ldns
+ * makes it: no text conversion on the query path. */
+struct dns_wname {
+	uint8_t b[DSTMD_DNS_NAME_MAX];
+	uint16_t len;
+};
+
 struct dns_host {
 	struct dns_host *nnext, *dnext;	/* by name, by DUID */
 	char name[DSTMD_DNS_NAME_MAX];	/* lower case, absolute */
+	struct dns_wname wire;
 	uint8_t duid[D6_DUID_MAX];
 	uint16_t duid_len;
 	struct in6_addr ipv6;
@@ -26,7 +34,7 @@ struct dns_host {
 struct dns_ent {
 	struct dns_ent *next;
 	unsigned int refs;
-	char name[DSTMD_DNS_NAME_MAX];
+	struct dns_wname wire;
 };
 
 /* A query held until its host has a lease (or the wait is over). */
@@ -68,6 +76,8 @@ struct dns {
 	size_t hash_size, n_hosts;
 	uint32_t serial;
 	ldns_rdf *zone;			/* canonical */
+	uint8_t zone_labels;
+	struct dns_wname ns_wire[DSTMD_DNS_MAX_NS];
 	/* on-demand */
 	struct dns_pending *pending;
 	unsigned int n_pending, n_held;
@@ -89,10 +99,13 @@ int64_t dns_real_ms(void);	/* wall clock, for lease times */
 /* dns_hosts.c */
 int dns_hosts_init(struct dns *dns);
 void dns_hosts_free(struct dns *dns);
-struct dns_host *dns_host_by_name(struct dns *dns, const char *name);
+/* Text name -> canonical wire form; false if ldns will not have it. */
+bool dns_wname(const char *name, struct dns_wname *w);
+struct dns_host *dns_host_by_name(struct dns *dns, const uint8_t *wire,
+				  size_t len);
 struct dns_host *dns_host_by_duid(struct dns *dns, const uint8_t *duid,
 				  size_t len);
-bool dns_is_ent(struct dns *dns, const char *name);
+bool dns_is_ent(struct dns *dns, const uint8_t *wire, size_t len);
 /* The name a client's FQDN option gives, in our zone; false if none. */
 bool dns_host_name(const struct dns *dns, const char *fqdn, bool partial,
 		   char *out, size_t outlen);
