@@ -315,7 +315,6 @@ step_first_packet() {
 	echo
 	say "On the TEP's IPv4 side, B's link: plain IPv4 from and to $A4:"
 	cap_stop four
-	echo
 	kill "$MON_A" "$MON_TEP" 2>/dev/null
 	wait "$MON_A" "$MON_TEP" 2>/dev/null
 	say "The kernel's events on A (the held packet asks for an address) and on"
@@ -324,6 +323,7 @@ step_first_packet() {
 	cat "$TMPD/mon.a"
 	prompt tep "dstmctl monitor"
 	cat "$TMPD/mon.tep"
+	echo
 	say "What the agent logged:"
 	agent_says a "$AG_LINE"
 	expect "the first echo request was answered" test "$rc" = 0 || return 1
