@@ -36,7 +36,8 @@
 #      and next to it a plain A (lease in place) and AAAA answer.
 #
 # Goals (issue 5): qps within 2x of Knot/NSD; on-demand answer < 50 ms.
-# DSTM_BENCH_DNS_ONLY=qps or =ondemand runs one part only.
+# DSTM_BENCH_DNS_ONLY=qps or =ondemand runs one part only;
+# DSTM_BENCH_DNS_PROFILE=1 adds a perf profile of each server under load.
 # Results: Documentation/performance-dns.md.  Prints a markdown fragment;
 # -o FILE also writes it, and the guest's output
 # to FILE without .md, plus .log.  Needs root (vm.sh).
@@ -48,6 +49,7 @@ TOP=$(cd "$SELF/.." && pwd -P)
 HOSTS=10000 DUR=10 RUNS=3 TRIALS=20 QRATE=1000 OUT= SMP=2 GUEST=0
 KERNEL=${DSTM_VM_KERNEL:-6.12}
 ONLY=${DSTM_BENCH_DNS_ONLY:-}	# qps | ondemand: one part only
+PROFILE=${DSTM_BENCH_DNS_PROFILE:-}	# 1: perf profiles of the servers too
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) HOSTS=$2; shift 2 ;;
@@ -268,6 +270,22 @@ if [ "$GUEST" = 1 ]; then
 	for s in "${SERVERS[@]}"; do
 		sed "s/^/DNSPERF $s: /" "$TMPD/dnsperf.max.$s.1"
 	done
+	# perf (cpu-clock sampling: TCG has no PMU) of the servers' vCPU(s)
+	# under the same load: where each server's time goes.
+	if [ -n "$PROFILE" ]; then
+		echo 0 >/proc/sys/kernel/kptr_restrict
+		for s in "${SERVERS[@]}"; do
+			# perf starts dnsperf once it records (its own start is slow)
+			perf record -q -e cpu-clock -C "$SRV_CPUS" -o "$TMPD/perf.$s" -- \
+				ip netns exec dc taskset -c "$CL_CPU" dnsperf -s "${SRV_ADDR[$s]}" -p 53 \
+				-d "$TMPD/queries" -c 4 -T 1 -q 200 -t 2 -l "$DUR" >"$TMPD/perf.out" 2>&1
+			say "profile of $s (CPU $SRV_CPUS, self time >= 1%):"
+			perf report -i "$TMPD/perf.$s" --no-children --sort comm,dso,sym --stdio -g none \
+				--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | sed 's/^/#   /'
+			perf report -i "$TMPD/perf.$s" --no-children --sort comm,dso --stdio -g none \
+				--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | sed 's/^/#   by dso: /'
+		done
+	fi
 	for s in dstmd knot nsd; do
 		[ -n "${SRV_PID[$s]:-}" ] && srv_stop "$s"
 	done
