@@ -295,7 +295,7 @@ if [ "$GUEST" = 1 ]; then
 	# ---------------------------------------------------- 2. on-demand A
 	if [ "$ONLY" != qps ]; then
 	check "standard topology" topo_standard
-	dstmd_conf "range = 198.51.100.10-198.51.100.19" "lease-time = 180"
+	dstmd_conf "range = 198.51.100.10-198.51.100.250" "lease-time = 180"
 	printf '[dns]\nzone = %s\nlisten = ::\nport = 53\n' "$ZONE" >>"$TMPD/dstmd.conf"
 	if check "dstmd starts with [dns]" dstmd_start; then
 		# B is IPv4-only; if dstmd answers on IPv6 only, B gets an IPv6
