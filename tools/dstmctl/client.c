@@ -802,8 +802,8 @@ int cmd_client(struct ctx *ctx, int argc, char **argv)
 	if (ag->o.dns && dns_open(ag))
 		goto out_net;
 
-	ag_log(ag, "ready: %s on demand%s%s", ag->o.now ? "acquiring now, then" :
-	       "waiting for IPv4 demand", ag->o.dns ? ", DNS trigger on" : "",
+	ag_log(ag, "ready: %s%s%s", ag->o.now ? "acquiring now, then on demand" :
+	       "acquiring on demand", ag->o.dns ? ", DNS trigger on" : "",
 	       ag->o.key_name ? ", authenticated" : "");
 	ag_event(ag, "ready", NULL);
 	if (ag->o.now)
