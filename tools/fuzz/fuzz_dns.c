@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 #include "dns.h"
-#include "state.h"
-#include "store.h"
+#include "server_setup.h"
 #include "tep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,36 +38,19 @@ static void host(const char *duid, const char *v6, const char *fqdn,
 
 static void setup(void)
 {
-	char dir[] = "/tmp/dstmd-fuzz-dns-XXXXXX", path[128], e[256];
 	uint8_t key[64];
 	struct dhcp4_req r = { 0 };
 	struct in6_addr src;
 	struct dstmd_lease *l;
 	bool nak;
-	FILE *f;
 
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/f.conf", dir);
-	f = fopen(path, "w");
-	fprintf(f, "[server]\nrate-limit = 0\nlease-db = %s/l.db\nsync = normal\n"
+	fuzz_server_setup(&d, &cfg, &st,
 		"[pool a]\nrange = 10.0.0.1-10.0.0.3\ntep = ::1\ntep-device = x\n"
 		"psid-len = 1\n"
 		"[dns]\nzone = dstm.test.\nport = 5353\non-demand-wait = 1\n"
 		"rate-limit = 3\nrate-burst = 2\nmax-pending = 2\nmax-held = 4\n"
 		"ns = ns1.dstm.test. 2001:db8::53 192.0.2.53\n"
-		"ns = ns2.example.net.\n", dir);
-	fclose(f);
-	if (config_load(&cfg, path, e, sizeof(e)))
-		abort();
-	snprintf(path, sizeof(path), "%s/l.db", dir);
-	if (store_open(&st, path, false, false, e, sizeof(e)))
-		abort();
-	log_set_quiet(true);
-	if (dstmd_init(&d, &cfg, st, tep_mem_open()))
-		abort();
-	memcpy(d.duid, "\0\4fuzz-server-duid", 18);
-	d.duid_len = 18;
+		"ns = ns2.example.net.\n");
 	d.now = time(NULL);
 	if (dns_open_nosock(&d))
 		abort();

@@ -10,9 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "store.h"
-#include "tep.h"
+#include "server_setup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,31 +20,12 @@ static struct store *st;
 
 static void setup(void)
 {
-	char dir[] = "/tmp/dstmd-fuzz-XXXXXX", path[128], e[256];
-	FILE *f;
-
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/f.conf", dir);
-	f = fopen(path, "w");
-	fprintf(f, "[server]\nrate-limit = 0\nlease-db = %s/l.db\nsync = normal\n"
+	fuzz_server_setup(&d, &cfg, &st,
 		"[pool a]\nrange = 10.0.0.1-10.0.0.3\ntep = ::1\ntep-device = x\n"
 		"psid-len = 1\n[pool b]\nprefix = 10.1.0.0/30\ntep = ::2\n"
 		"clients = 2001:db8::/32\nauth = yes\n"
-		"[auth]\nkey = k 000102030405060708090a0b0c0d0e0f\n", dir);
-	fclose(f);
-	if (config_load(&cfg, path, e, sizeof(e)))
-		abort();
-	snprintf(path, sizeof(path), "%s/l.db", dir);
-	if (store_open(&st, path, false, false, e, sizeof(e)))
-		abort();
-	log_set_quiet(true);
-	if (dstmd_init(&d, &cfg, st, tep_mem_open()))
-		abort();
-	memcpy(d.duid, "\0\4fuzz-server-duid", 18);
-	d.duid_len = 18;
+		"[auth]\nkey = k 000102030405060708090a0b0c0d0e0f\n");
 	d.now = 1000;
-	log_set_quiet(true);	/* rate-limited warnings: not the point */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
