@@ -140,9 +140,13 @@ if [ "$GUEST" = 1 ]; then
 	}
 	# run NAME TAG ARGS...: one dnsperf run between CPU-time marks; a RUN
 	# line (guest figures); dns_collect.py on the host adds a VCPU line.
+	rcvbuf_errors() { # datagrams the servers' sockets had no room for
+		awk '$1 == "Udp6RcvbufErrors" { print $2 }' "/proc/$(ip netns pids ds | head -n 1)/net/snmp6"
+	}
 	run() {
-		local name=$1 tag=$2 c0 c1 out
+		local name=$1 tag=$2 c0 c1 out e0
 		shift 2
+		e0=$(rcvbuf_errors)
 		c0=$(srv_cpu_ms "${SRV_PID[$name]}")
 		echo "MARK $tag b"
 		sleep 0.2
@@ -152,7 +156,7 @@ if [ "$GUEST" = 1 ]; then
 		grep -v Timeout <<<"$out" >"$TMPD/dnsperf.$tag"
 		echo "RUN $tag server=$name qps=$(dpval qps <<<"$out") completed=$(dpval completed <<<"$out")" \
 			"lost=$(dpval lost <<<"$out") lat_ms=$(dpval lat <<<"$out") nx=$(dpval nx <<<"$out")" \
-			"cpu_ms=$((c1 - c0))"
+			"cpu_ms=$((c1 - c0)) rcvbuf_errors=$(($(rcvbuf_errors) - e0))"
 	}
 
 	# ---------------------------------------------------- 1. queries/s

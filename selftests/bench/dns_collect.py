@@ -83,14 +83,14 @@ def summary(path):
     if servers:
         rate = head.get("rate", "?")
         out.append("| server | queries/s | runs | queries per server-vCPU second | "
-                   "server CPU us/query (guest) | lost | avg latency ms | "
+                   "server CPU us/query (guest) | lost (socket full) | avg latency ms | "
                    "latency ms at %s/s | lost at %s/s | NXDOMAIN |" % (rate, rate))
         out.append("|---|---|---|---|---|---|---|---|---|---|")
         best = {}
         for s in servers:
             mx = [(t, r) for t, r in runs.items() if t.startswith("max.%s." % s)]
             qps = [num(r["qps"]) for _, r in mx]
-            per_cpu, cpu_ms, done, lost = [], 0, 0, 0
+            per_cpu, cpu_ms, done, lost, full = [], 0, 0, 0, 0
             for t, r in mx:
                 c = vcpu.get(t)
                 srv = sum(c[:ncpu - 1]) if c and ncpu > 1 else (c[0] if c else None)
@@ -99,11 +99,12 @@ def summary(path):
                 cpu_ms += int(r.get("cpu_ms") or 0)
                 done += int(r.get("completed") or 0)
                 lost += int(r.get("lost") or 0)
+                full += int(r.get("rcvbuf_errors") or 0)
             rr = runs.get("rate.%s" % s, {})
             best[s] = (med(qps), med(per_cpu))
-            out.append("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %d (%d) | %s | %s | %s | %s |" % (
                 s, f(med(qps)), "/".join(f(q) for q in qps), f(med(per_cpu)),
-                f(cpu_ms * 1000 / done if done else None, "%.1f"), lost,
+                f(cpu_ms * 1000 / done if done else None, "%.1f"), lost, full,
                 med([num(r.get("lat_ms")) for _, r in mx]) or "-",
                 rr.get("lat_ms", "-"), rr.get("lost", "-"),
                 mx[-1][1].get("nx", "-") if mx else "-"))
