@@ -291,7 +291,12 @@ static void dstm_setup(struct net_device *dev)
 	dstm_compat_no_addrconf(dev);
 	dev->addr_len = 0;
 	dev->hard_header_len = 0;
-	dev->needed_headroom = LL_MAX_HEADER + DSTM_ENCAP_HLEN;
+	/* What Ethernet under us needs; dstm_encap() raises it to what the
+	 * underlay really needs.  Asking more than that makes IPv4
+	 * forwarding reallocate every packet received with a NIC's usual
+	 * headroom (NET_SKB_PAD) before it even reaches us.
+	 */
+	dev->needed_headroom = DSTM_ENCAP_HLEN + ETH_HLEN;
 	dev->mtu = ETH_DATA_LEN - DSTM_ENCAP_HLEN;
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = IP6_MAX_MTU - DSTM_ENCAP_HLEN;

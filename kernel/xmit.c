@@ -86,6 +86,19 @@ static void dstm_flow_hash(const struct dstm_dev *priv, struct sk_buff *skb)
 }
 
 /*
+ * Ask the layers above for the headroom the underlay needs, so that the
+ * next packets arrive with room for our header (local output allocates
+ * it; forwarding makes it).  Only ever grows, up to a bound that keeps
+ * skb header offsets in range, as ip_tunnel_adj_headroom() does.
+ */
+static void dstm_adj_headroom(struct net_device *dev, unsigned int headroom)
+{
+	headroom = min(headroom, 512U);
+	if (unlikely(headroom > READ_ONCE(dev->needed_headroom)))
+		WRITE_ONCE(dev->needed_headroom, headroom);
+}
+
+/*
  * Put the IPv6 header on @skb and send it over @dst.  With @noref, @dst is
  * a cached route that stays valid until the caller's rcu_read_unlock()
  * (the skb gets it without a reference, as TCP does with a socket's cached
@@ -100,9 +113,9 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 {
 	struct net_device *dev = priv->dev;
 	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int headroom, len;
 	enum dstm_drop_reason why;
 	struct ipv6hdr *ip6h;
-	unsigned int len;
 	bool ignore_df = false;
 	u8 dsfield;
 	int mtu;
@@ -148,8 +161,10 @@ static unsigned int dstm_encap(struct dstm_dev *priv,
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 
 	skb_scrub_packet(skb, false);
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
-			 DSTM_ENCAP_HLEN))
+	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
+		   DSTM_ENCAP_HLEN;
+	dstm_adj_headroom(dev, headroom);
+	if (skb_cow_head(skb, headroom))
 		goto err_drop;
 	if (!noref) {
 		skb_dst_set(skb, dst);
