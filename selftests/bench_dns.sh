@@ -256,6 +256,9 @@ if [ "$GUEST" = 1 ]; then
 			nsx dc python3 -I -S "$PY" check "${SRV_ADDR[$s]}" 53 "$TMPD/dstm.test.zone" 50 &&
 			SERVERS+=("$s")
 	done
+	# the UDP sockets' receive buffers (skmem rb): each server's own choice
+	nsx ds ss -u -l -n -m -p 2>/dev/null | awk '/^UNCONN/ { a = $4; p = $NF } /skmem/ {
+		match($0, /rb[0-9]+/); print "# socket " a " " p ": receive buffer " substr($0, RSTART + 2, RLENGTH - 2) }'
 	for s in "${SERVERS[@]}"; do
 		dp "$s" -l 2 >/dev/null	# warm-up
 	done
