@@ -257,7 +257,7 @@ if [ "$GUEST" = 1 ]; then
 			SERVERS+=("$s")
 	done
 	# the UDP sockets' receive buffers (skmem rb): each server's own choice
-	nsx ds ss -u -l -n -m -p 2>/dev/null | awk '/^UNCONN/ { a = $4; p = $NF } /skmem/ {
+	nsx ds ss -u -l -n -m -p 2>/dev/null | awk '/^UNCONN/ { a = $4; p = substr($0, index($0, "users:")) } /skmem/ {
 		match($0, /rb[0-9]+/); print "# socket " a " " p ": receive buffer " substr($0, RSTART + 2, RLENGTH - 2) }'
 	for s in "${SERVERS[@]}"; do
 		dp "$s" -l 2 >/dev/null	# warm-up
