@@ -10,21 +10,23 @@
 #   1. Steady-state queries/s: HOSTS (10,000) hosts register their names
 #      (h1-I.dstm.test. through the Client FQDN option) and take leases
 #      from dstmd (tools/dstmd/dstmd-load --fqdn); the names and addresses
-#      of dstmd's store become a static zone file; then dnsperf sends a
+#      of dstmd's store become a static zone file (bench/dns_bench.py)
+#      which Knot DNS (knotd) and NSD serve; each server must answer 50
+#      names as the file says.  The three are up at once in a network
+#      namespace, each on its own address, port 53.  dnsperf sends a
 #      shuffled mix of A and AAAA queries for every name plus ~9% names
-#      that do not exist (NXDOMAIN), for RUNS runs of SECONDS seconds each,
-#      to dstmd, Knot DNS (knotd) and NSD serving that zone, one server at
-#      a time, all on the same address and port in a network namespace.
-#      With N vCPUs the server is pinned to the first N-1 and given as
-#      many threads where it has the setting (Knot udp-workers, NSD
-#      server-count; dstmd answers from its one event loop), dnsperf to the
-#      last one; no response rate limiting (NSD's RRL is on by default: off).
-#      dnsperf keeps 200 queries in flight from 4 sockets (timeout 2 s).
-#      Reported: qps (median of the runs), queries lost, dnsperf's average
-#      latency (mostly queueing at that load), the server's CPU time per
-#      query (all the processes of its namespace), the figure least
-#      disturbed by a busy host, and the latency at a fixed RATE (1000/s)
-#      that every server sustains.
+#      that do not exist (NXDOMAIN), 200 in flight from 4 sockets (timeout
+#      2 s), RUNS rounds of SECONDS seconds, each server once per round in
+#      turn.  With N vCPUs the servers are pinned to the first N-1 and
+#      given as many threads where they have the setting (Knot udp-workers,
+#      NSD server-count; dstmd answers from its one event loop), dnsperf to
+#      the last one; no response rate limiting (NSD's RRL: off).
+#      Reported per server: qps (median of the rounds), queries per second
+#      of host CPU given to the server's vCPU(s) (bench/dns_collect.py:
+#      the figure least disturbed by a busy host), the guest's CPU time
+#      per query, queries lost (and how many the kernel dropped for a full
+#      socket buffer), dnsperf's average latency (mostly queueing at that
+#      load), and the latency at a fixed RATE (1000/s) all of them sustain.
 #   2. On-demand A: a host ("dstmctl client ... fqdn a.dstm.test.", the
 #      real agent on a dstm client device; the standard topology of
 #      lib/topo.sh) registered its name and has no lease; the IPv4 host B
@@ -39,8 +41,8 @@
 # DSTM_BENCH_DNS_ONLY=qps or =ondemand runs one part only;
 # DSTM_BENCH_DNS_PROFILE=1 adds a perf profile of each server under load.
 # Results: Documentation/performance-dns.md.  Prints a markdown fragment;
-# -o FILE also writes it, and the guest's output
-# to FILE without .md, plus .log.  Needs root (vm.sh).
+# -o FILE also writes it, and the guest's whole output to FILE without
+# .md, plus .log.  Needs root (vm.sh).
 set -uo pipefail
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
