@@ -470,6 +470,7 @@ static void on_reply(struct agent *ag, const struct d6_msg *m)
 {
 	char s[INET6_ADDRSTRLEN];
 	const uint8_t *value;
+	bool save = false;
 	uint8_t type;
 
 	if (ag->tx != TX_INFO || m->xid != ag->xid || !ours(ag, m))
@@ -501,7 +502,7 @@ static void on_reply(struct agent *ag, const struct d6_msg *m)
 		if (!ag->has_srv_replay || m->auth.replay > ag->srv_replay)
 			ag->srv_replay = m->auth.replay;
 		ag->has_srv_replay = true;
-		state_save(ag);
+		save = true;
 	}
 	ag->reply_tep = m->br;
 	if (ag->o.has_server) {
@@ -517,6 +518,10 @@ static void on_reply(struct agent *ag, const struct d6_msg *m)
 	ag_log(ag, "Reply: TEP %s, DHCP4o6 server %s", ip6(&m->br, s),
 	       ag->v4dst_mc ? "ff02::1:2" : ip6(&ag->v4dst, (char[INET6_ADDRSTRLEN]){ 0 }));
 	dhcp_start(ag, TX_DISCOVER);
+	/* Saved once the DISCOVER is sent (see on_reconfigure): a crash
+	 * in between loses a key we are given again next time. */
+	if (save)
+		state_save(ag);
 }
 
 static bool portparams_ok(const struct d4_msg *a)
@@ -642,11 +647,19 @@ static void on_reconfigure(struct agent *ag, const uint8_t *pkt, size_t len,
 	}
 	ag->srv_replay = m->auth.replay;
 	ag->has_srv_replay = true;
-	state_save(ag);
 	ag_log(ag, "Reconfigure from %s (%s): authentic", s,
 	       m->reconf_msg == D6_RENEW ? "Renew" : "Information-request");
 	ag_event(ag, "reconfigure", "from", s, NULL);
 	ag_reconfigure(ag, m->reconf_msg);
+	/*
+	 * The counter goes to the state file after our answer is on its
+	 * way, not before: the write (and its fsync) is the longest part of
+	 * our turn, and a server that reserved an address on demand waits
+	 * for the Information-request (issue 5).  A crash in between can
+	 * only let a replay of this one Reconfigure through after the
+	 * restart, which makes us ask the server again: nothing more.
+	 */
+	state_save(ag);
 }
 
 /* Say why an answer was dropped, once per 10 s at most. */
