@@ -203,21 +203,32 @@ bool ondemand_hold(struct dns *dns, const struct dns_host *h,
 	 * gives it back explicitly; after a restart, expiry does. */
 	l = lease_reserve(d, h->duid, h->duid_len, &h->ipv6,
 			  d->now + (dns->cfg->wait_ms + 999) / 1000 + 2, &full);
-	if (!commit(d) || !l) {
-		if (!l) {
-			d->cnt[CNT_dns_ondemand_nopool]++;
-			log_limited(45, LOG_LVL_WARN,
-				    "on-demand: %s: %s", h->name, full ?
-				    "no free address in its pool" :
-				    "no pool serves its IPv6 address");
-		}
+	if (!l) {
+		commit(d);	/* whatever lease_reserve changed looking */
+		d->cnt[CNT_dns_ondemand_nopool]++;
+		log_limited(45, LOG_LVL_WARN, "on-demand: %s: %s", h->name,
+			    full ? "no free address in its pool" :
+			    "no pool serves its IPv6 address");
+		free(p);
+		return false;
+	}
+	memcpy(p->duid, h->duid, h->duid_len);
+	p->duid_len = h->duid_len;
+	strcpy(p->name, h->name);
+	/*
+	 * The Reconfigure leaves before the commit and the TEP mapping: the
+	 * host's turn (checking the HMAC, its Information-request) then runs
+	 * while we write, instead of after (issue 5: the answer's latency).
+	 * It names no address: the address reaches the host in the OFFER and
+	 * the ACK, which this loop sends only after this commit.  Should the
+	 * commit fail, the host just takes a lease the ordinary way.
+	 */
+	send_reconfigure(dns, p, h);
+	if (!commit(d)) {
 		free(p);
 		return false;
 	}
 	d->cnt[CNT_dns_ondemand]++;
-	memcpy(p->duid, h->duid, h->duid_len);
-	p->duid_len = h->duid_len;
-	strcpy(p->name, h->name);
 	p->start_ms = now;
 	p->deadline_ms = now + dns->cfg->wait_ms;
 	p->rt_ms = REC_TIMEOUT_MS;
@@ -229,7 +240,6 @@ bool ondemand_hold(struct dns *dns, const struct dns_host *h,
 	info("on-demand: %s: reserved %s psid %u, Reconfigure to %s",
 	     h->name, inet_ntop(AF_INET, &ia, a4, sizeof(a4)), l->psid,
 	     addr6(&h->ipv6, a6));
-	send_reconfigure(dns, p, h);
 	if (!hold(dns, p, from, q, qlen)) {
 		p->deadline_ms = now;	/* nothing to wait for */
 		return false;
@@ -246,6 +256,8 @@ static void finish(struct dns *dns, struct dns_pending *p)
 	struct dstmd_lease *l;
 	struct dns_held *h;
 	uint8_t out[65535];
+	int64_t ms = 0;
+	bool took;
 	size_t n;
 
 	for (pp = &dns->pending; *pp != p; pp = &(*pp)->next)
@@ -253,10 +265,10 @@ static void finish(struct dns *dns, struct dns_pending *p)
 	*pp = p->next;
 	dns->n_pending--;
 	d->now = time(NULL);
-	if (lease_of_duid(d, p->duid, p->duid_len)) {
+	took = lease_of_duid(d, p->duid, p->duid_len) != NULL;
+	if (took) {
 		d->cnt[CNT_dns_ondemand_ok]++;
-		info("on-demand: %s took its lease in %lld ms", p->name,
-		     (long long)(dns_now_ms() - p->start_ms));
+		ms = dns_now_ms() - p->start_ms;
 	} else {
 		d->cnt[CNT_dns_ondemand_timeout]++;
 		l = lease_reserved(d, p->duid, p->duid_len);
@@ -267,8 +279,6 @@ static void finish(struct dns *dns, struct dns_pending *p)
 				commit(d);
 			}
 		}
-		info("on-demand: %s did not take its lease in %u ms: reservation released, answered without A",
-		     p->name, dns->cfg->wait_ms);
 	}
 	while ((h = p->held)) {
 		p->held = h->next;
@@ -279,6 +289,14 @@ static void finish(struct dns *dns, struct dns_pending *p)
 			dns_send(dns, &h->from, out, n);
 		free(h);
 	}
+	/* Logged once the answers are sent: a log line (stderr, syslog)
+	 * is not what the querier should wait for. */
+	if (took)
+		info("on-demand: %s took its lease in %lld ms", p->name,
+		     (long long)ms);
+	else
+		info("on-demand: %s did not take its lease in %u ms: reservation released, answered without A",
+		     p->name, dns->cfg->wait_ms);
 	free(p);
 }
 
