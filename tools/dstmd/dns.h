@@ -50,6 +50,11 @@ void dns_after_batch(struct dstmd *d);
 void dns_host_seen(struct dstmd *d, const uint8_t *duid, size_t duid_len,
 		   const struct in6_addr *ipv6, const char *fqdn,
 		   bool partial, const uint8_t *key);
+/* True when the registered hosts already hold exactly this (DUID, IPv6,
+ * name, Reconfigure Key): the store's row of the client is up to date. */
+bool dns_host_same(struct dstmd *d, const uint8_t *duid, size_t duid_len,
+		   const struct in6_addr *ipv6, const char *fqdn,
+		   bool partial, const uint8_t *key);
 /* The FQDN flags proto.c answers with: S when we serve the name. */
 bool dns_serves(struct dstmd *d, const char *fqdn, bool partial);
 

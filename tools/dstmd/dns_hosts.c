@@ -329,6 +329,22 @@ void dns_host_seen(struct dstmd *d, const uint8_t *duid, size_t duid_len,
 	host_set(dns, duid, duid_len, ipv6, name, key);
 }
 
+bool dns_host_same(struct dstmd *d, const uint8_t *duid, size_t duid_len,
+		   const struct in6_addr *ipv6, const char *fqdn,
+		   bool partial, const uint8_t *key)
+{
+	struct dns *dns = d->dns;
+	char name[DSTMD_DNS_NAME_MAX];
+	const struct dns_host *h;
+
+	if (!dns || !key || !duid_len || duid_len > D6_DUID_MAX ||
+	    !dns_host_name(dns, fqdn, partial, name, sizeof(name)))
+		return false;
+	h = dns_host_by_duid(dns, duid, duid_len);
+	return h && h->has_key && !memcmp(h->key, key, sizeof(h->key)) &&
+	       IN6_ARE_ADDR_EQUAL(&h->ipv6, ipv6) && !strcmp(h->name, name);
+}
+
 static int load_one(const uint8_t *duid, size_t duid_len,
 		    const struct in6_addr *ipv6, const char *fqdn,
 		    const uint8_t *key, size_t key_len, void *arg)

@@ -172,7 +172,17 @@ static size_t handle_inforeq(struct dstmd *d, const struct d6_msg *m,
 		if (have_key)
 			d6_put_auth_reconf_key(&b, dstmd_next_replay(), key);
 	}
+	/*
+	 * An unchanged registration is not written again: every on-demand
+	 * allocation starts with an Information-request, and a write
+	 * transaction here is most of our turn (issue 5).  The row's "seen"
+	 * time then keeps the first sighting; nothing reads it.
+	 */
 	if (m->has_clientid && (m->has_fqdn || have_key) &&
+	    !dns_host_same(d, m->clientid.p, m->clientid.len, src,
+			   m->has_fqdn ? m->fqdn.name : NULL,
+			   m->has_fqdn && m->fqdn.partial,
+			   have_key ? key : NULL) &&
 	    store_put_client(d->store, m->clientid.p, m->clientid.len, src,
 			     m->has_fqdn ? fqdn : NULL,
 			     have_key ? key : NULL, sizeof(key), d->now)) {
