@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # time_ondemand.sh [--kernel V] [-t TRIALS] [--pcap] [--strace] [--perf]
-#                  [-o DIR]
+#                  [--compare TOOLS-DIR [-r ROUNDS]] [-o DIR]
 #
 # Where the time of an on-demand A answer goes (issue 5: "under 50 ms in
 # the VM"), in one QEMU guest (selftests/vm.sh, TCG, 2 vCPUs): the
@@ -25,12 +25,21 @@
 # --perf samples dstmd and the agent (perf record -e cpu-clock -g: TCG has
 # no PMU) over the trials and prints where their CPU time goes.
 #
+# --compare TOOLS-DIR: before/after on the same guest, as the host's load
+# moves a lot between two runs: ROUNDS (2) rounds of TRIALS trials with
+# the dstmd and dstmctl built in TOOLS-DIR (a tools/ directory, e.g. of a
+# git worktree at the older commit), then TRIALS with ours, each set with
+# a fresh dstmd store and agent state; p50/p99 of each build's trials.
+#
+# DSTM_TIME_TOOLS=DIR times the dstmd and dstmctl built in DIR (a tools/
+# directory, e.g. of a git worktree at an older commit) instead of ours.
+#
 # -o DIR keeps the guest's logs (dstmd -d, the agent's JSON events, the
 # capture) in DIR.  Needs root (vm.sh).
 set -uo pipefail
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-TRIALS=20 PCAP=0 STRACE=0 PERF=0 OUT= GUEST=0
+TRIALS=20 PCAP=0 STRACE=0 PERF=0 OUT= GUEST=0 CMP= ROUNDS=2
 KERNEL=${DSTM_VM_KERNEL:-6.12}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +48,8 @@ while [ $# -gt 0 ]; do
 	--pcap) PCAP=1; shift ;;
 	--strace) STRACE=1; shift ;;
 	--perf) PERF=1; shift ;;
+	--compare) CMP=$(cd "$2" && pwd -P) || exit 2; shift 2 ;;
+	-r) ROUNDS=$2; shift 2 ;;
 	--kernel) KERNEL=$2; shift 2 ;;
 	--guest) GUEST=1; shift ;;
 	*) sed -n '4,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 2 ;;
@@ -169,12 +180,73 @@ if warm:
 EOF
 }
 
+# pNN FILE N: the N-th percentile of the numbers in FILE (nearest rank).
+pnn() {
+	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
+		if (NR) print v[int(p / 100 * (NR - 1) + 0.5) + 1] }'
+}
+
+# one_set LABEL DSTMD DSTMCTL: dstmd and the agent of that build, fresh
+# store and state, one cold trial then TRIALS; "LABEL ms" lines to
+# $TMPD/cmp.times.
+one_set() {
+	local label=$1 t ms ans n
+	cp "$2" "$TMPD/dstmd" && cp "$3" "$TMPD/dstmctl.$label" || return 1
+	DSTMCTL=$TMPD/dstmctl.$label
+	rm -f "$TMPD"/leases.db* "$TMPD"/agent.a.state*
+	dstmd_conf "range = 198.51.100.10-198.51.100.250" "lease-time = 180"
+	printf '[dns]\nzone = %s\nlisten = ::\nport = 53\n' "$ZONE" >>"$TMPD/dstmd.conf"
+	check "$label: dstmd starts" dstmd_start || return 1
+	check "$label: agent bound, then released when idle" eval \
+		"agent_start a a server $TEP6 fqdn a.$ZONE idle 3 acquire now &&
+		 agent_wait a bound 1 30 && agent_wait a released 1 30"
+	sleep 1
+	for t in $(seq 0 "$TRIALS"); do
+		nsx b kdig -p 53 "@$B4_GW" +retry=0 +time=5 "a.$ZONE" A >"$TMPD/kdig" 2>&1
+		ms=$(sed -n 's/^;; From .* in \([0-9.]*\) ms$/\1/p' "$TMPD/kdig")
+		ans=$(awk '$4 == "A" && $1 !~ /^;/ { print $5; exit }' "$TMPD/kdig")
+		n=$((t + 2))
+		agent_wait a bound "$n" 15 >/dev/null
+		check "$label trial $t: answered ${ans:-nothing} in ${ms:-?} ms" \
+			eq "$ans" "$(agent_field a bound addr)"
+		[ "$t" = 0 ] || echo "$label ${ms:-5000}" >>"$TMPD/cmp.times"
+		agent_wait a released "$n" 30 >/dev/null
+		sleep 1
+	done
+	check "$label: agent stops" agent_stop a 0
+	dstmd_stop
+}
+
+compare_sets() {
+	local l
+	check "a: client device" client_dev a
+	: >"$TMPD/cmp.times"
+	for _ in $(seq 1 "$ROUNDS"); do
+		one_set before "$CMP/dstmd/dstmd" "$CMP/dstmctl/dstmctl"
+		one_set after "$TOPO_TOP/tools/dstmd/dstmd" "$TOPO_TOP/tools/dstmctl/dstmctl"
+	done
+	for l in before after; do
+		awk -v l="$l" '$1 == l { print $2 }' "$TMPD/cmp.times" >"$TMPD/cmp.$l"
+		echo "RESULT $l: $(wc -l <"$TMPD/cmp.$l") warm trials, p50 $(pnn "$TMPD/cmp.$l" 50) ms, p90 $(pnn "$TMPD/cmp.$l" 90) ms, p99 $(pnn "$TMPD/cmp.$l" 99) ms, max $(pnn "$TMPD/cmp.$l" 100) ms"
+	done
+	[ -z "$OUT" ] || cp "$TMPD/cmp.times" "$OUT/"
+}
+
 # ============================================================ in the guest
 if [ "$GUEST" = 1 ]; then
+	[ -z "${DSTM_TIME_TOOLS:-}" ] || DSTMCTL=$DSTM_TIME_TOOLS/dstmctl/dstmctl
 	# shellcheck source=lib/topo.sh
 	. "$SELF/lib/topo.sh"
 	. "$SELF/lib/agent.sh"
+	if [ -n "${DSTM_TIME_TOOLS:-}" ]; then
+		say "timing the tools of $DSTM_TIME_TOOLS"
+		cp "$DSTM_TIME_TOOLS/dstmd/dstmd" "$TMPD/dstmd" || exit 1
+	fi
 	check "standard topology" topo_standard
+	if [ -n "$CMP" ]; then
+		compare_sets
+		topo_done
+	fi
 	dstmd_conf "range = 198.51.100.10-198.51.100.250" "lease-time = 180"
 	printf '[dns]\nzone = %s\nlisten = ::\nport = 53\n' "$ZONE" >>"$TMPD/dstmd.conf"
 	check "dstmd starts with [dns]" dstmd_start || topo_done
@@ -259,4 +331,4 @@ fi
 bash "$SELF/vm.sh" --kernel "$KERNEL" --smp 2 --mem 2048 --timeout 900 "${args[@]}" -- \
 	bash "$SELF/time_ondemand.sh" --guest -t "$TRIALS" ${OUT:+-o "$OUT"} \
 	$([ "$PCAP" = 1 ] && echo --pcap) $([ "$STRACE" = 1 ] && echo --strace) \
-	$([ "$PERF" = 1 ] && echo --perf)
+	$([ "$PERF" = 1 ] && echo --perf) ${CMP:+--compare "$CMP" -r "$ROUNDS"}
