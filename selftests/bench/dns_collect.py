@@ -120,13 +120,14 @@ def summary(path):
                                f(d[1] / o[1] if d[1] and o[1] else None, "%.2f")))
     if ondemand:
         trials = [o for o in ondemand if o.get("trial") != "0"]
-        out.append("")
+        if out:
+            out.append("")
         out.append("| on-demand A, %d trials | p50 ms | p99 ms | max ms |" % len(trials))
         out.append("|---|---|---|---|")
         for k, what in (("ms", "query to answer (goal < 50 ms)"),
                         ("to_reconfigure_ms", "... query sent to the agent's Reconfigure event"),
-                        ("reconfigure_to_bound_ms", "... Reconfigure to lease in place (the exchange)"),
-                        ("bound_to_answer_ms", "... lease in place to answer received"),
+                        ("reconfigure_to_bound_ms", "... Reconfigure to the agent's bound event (the exchange)"),
+                        ("bound_to_answer_ms", "... bound event to answer received"),
                         ("a_ms", "A again, lease in place"),
                         ("aaaa_ms", "AAAA")):
             xs = [x for x in (num(o.get(k)) for o in trials) if x is not None]
