@@ -11,7 +11,8 @@
 # directions, 64- and 1400-byte inner packets, plus the time to load the
 # tables.  selftests/bench/collect.py reads the guest's output on the host,
 # adds the host CPU time the guest's vCPUs got during each measurement, and
-# prints the summary.  Method and results: Documentation/performance.md.
+# prints the summary, with each dstm variant's rate against ip6tnl's of
+# the same round.  Method and results: Documentation/performance.md.
 #
 # Results go to build/bench/results-KVER.json and build/bench/results.md.
 # Environment: DSTM_BENCH_BUDGET (guest seconds per kernel before it stops

@@ -234,9 +234,56 @@ def table(res, md):
             else:
                 out.append("  %-62s" % name + "".join("%17s%12s%7s%8s" % tuple(cells[4 * i:4 * i + 4])
                                                        for i in range(len(sizes))))
+        out += versus(d, sizes, order, sel, portset_maps, md)
     out.append("")
     gen = ", ".join("%dB %.0f pps/CPU-s" % (s, null[s]) for s in sizes)
     out.append(("" if md else "  ") + "generator alone (the DUT drops at ingress): " + gen)
+    return out
+
+
+def versus(d, sizes, order, sel, portset_maps, md):
+    """dstm against ip6tnl: the median over rounds of the ratio of the two
+    rates measured in the same round (minutes apart at most), which cancels
+    the host's slow drifts better than a ratio of medians.  Each dstm
+    variant is paired with the ip6tnl variant of the same shape: one
+    mapping with one route, "1 in use" with "1 in use", many with many.
+    """
+    tnl = [v for dd, v in order if dd == d and v.startswith("ip6tnl-")]
+    rows = []
+    for dd, v in order:
+        if dd != d or not v.startswith("dstm-"):
+            continue
+        w = v.split("-")
+        if w[1] == "1":
+            want = [t for t in tnl if t == "ip6tnl-1"]
+        elif len(w) > 2:
+            want = [t for t in tnl if t.endswith("-hot1")] or [t for t in tnl if t == "ip6tnl-1"]
+        else:
+            want = [t for t in tnl if t != "ip6tnl-1" and not t.endswith("-hot1")]
+        if not want:
+            continue
+        cells = []
+        for s in sizes:
+            other = {r["rep"]: rate(r) for r in sel(d, want[0], s)}
+            xs = [rate(r) / other[r["rep"]] for r in sel(d, v, s) if r["rep"] in other]
+            xs = [x for x in xs if x == x]
+            cells.append("%.2f (%.2f-%.2f)" % (med(xs), min(xs), max(xs)) if xs else "?")
+        rows.append((variant_name(v, portset_maps), variant_name(want[0], portset_maps), cells))
+    if not rows:
+        return []
+    out = [""]
+    hdr = ["dstm variant", "against"] + ["%dB dstm/ip6tnl (range)" % s for s in sizes]
+    if md:
+        out.append("dstm / ip6tnl, rates of the same round (median of the per-round ratios):")
+        out.append("")
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|---|---|" + "|".join(["--:"] * len(sizes)) + "|")
+        for a, b, cells in rows:
+            out.append("| " + " | ".join([a, b] + cells) + " |")
+    else:
+        out.append("  dstm / ip6tnl, rates of the same round (median of the per-round ratios):")
+        for a, b, cells in rows:
+            out.append("  %-56s vs %-52s" % (a, b) + "".join("%20s" % c for c in cells))
     return out
 
 
