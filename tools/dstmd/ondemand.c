@@ -5,7 +5,9 @@
  *
  *   1. reserve a slot of the host's pool for its DUID (lease.c,
  *      LEASE_RESERVED: stored and committed like a lease, so a kill -9
- *      cannot hand the address to anyone else), map it on the TEP;
+ *      cannot hand the address to anyone else), map it on the TEP
+ *      (both in the same pass of the loop as step 2, before any OFFER
+ *      or ACK can name the address);
  *   2. send the host a Reconfigure (RFC 8415 18.3.11: msg-type
  *      Information-request, authenticated with its Reconfigure Key, 20.4)
  *      to [its IPv6]:546 from port 547; retransmit after REC_TIMEOUT,
