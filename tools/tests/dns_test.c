@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -384,6 +385,89 @@ static void test_answers(void)
 	fx_close(&f);
 }
 
+/* DSTM_DNS_BENCH=1 ./dstmd_unit: the host-side CPU cost of one query
+ * through dns_query (no sockets), for the answers the benchmark asks
+ * most: A and AAAA of hosts with leases, and NXDOMAIN.  Not a check:
+ * numbers for performance-dns.md. */
+#define SPEED_HOSTS	200
+static void speed_one(struct fx *f, const char *what, ldns_rr_type t,
+		      bool nx, bool edns)
+{
+	struct dns_from from = { .sa = { .sin6_family = AF_INET6 } };
+	static uint8_t *w[SPEED_HOSTS];
+	static size_t wl[SPEED_HOSTS];
+	struct timespec t0, t1;
+	uint8_t out[4096];
+	unsigned int i, n = 200000, bad = 0;
+	double us;
+
+	for (i = 0; i < SPEED_HOSTS; i++) {
+		char name[64];
+		ldns_pkt *q = NULL;
+
+		snprintf(name, sizeof(name), "%s%u.dstm.test.", nx ? "nx" : "h", i);
+		ldns_pkt_query_new_frm_str(&q, name, t, LDNS_RR_CLASS_IN, LDNS_RD);
+		ldns_pkt_set_id(q, (uint16_t)i);
+		if (edns)
+			ldns_pkt_set_edns_udp_size(q, 1232);
+		ldns_pkt2wire(&w[i], q, &wl[i]);
+		ldns_pkt_free(q);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++) {
+		size_t k = i % SPEED_HOSTS;
+
+		if (dns_query(&f->d, &from, w[k], wl[k], out, sizeof(out)) < 12)
+			bad++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 +
+	      (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / n;
+	printf("  dns speed: %-14s %.3f us/query%s\n", what, us,
+	       bad ? " (some unanswered!)" : "");
+	for (i = 0; i < SPEED_HOSTS; i++)
+		free(w[i]);
+}
+
+static void test_dns_speed(void)
+{
+	struct in6_addr a6;
+	struct fx f;
+	unsigned int i;
+
+	if (!getenv("DSTM_DNS_BENCH"))
+		return;
+	inet_pton(AF_INET6, "2001:db8::a", &a6);
+	if (!fx_open(&f, "[server]\nrate-limit = 0\n[pool p]\n"
+		     "range = 10.0.0.1-10.0.3.250\ntep = 2001:db8::1\n"
+		     "lease-time = 7200\n[dns]\nzone = dstm.test.\n", true))
+		return;
+	store_begin(f.store);
+	for (i = 0; i < SPEED_HOSTS; i++) {
+		char duid[32], name[32];
+		struct dhcp4_req r;
+		struct dstmd_lease *l;
+		uint8_t k[64];
+		bool nak;
+
+		snprintf(duid, sizeof(duid), "host-%u", i);
+		snprintf(name, sizeof(name), "h%u.dstm.test", i);
+		dns_host_seen(&f.d, (const uint8_t *)duid, strlen(duid), &a6,
+			      name, false, NULL);
+		r = req(k, duid, 1, &a6);
+		l = lease_offer(&f.d, &r);
+		if (l)
+			lease_request(&f.d, &r, l->ipv4, &nak);
+	}
+	store_commit(f.store);
+	dstmd_tep_flush(&f.d);
+	speed_one(&f, "A", LDNS_RR_TYPE_A, false, false);
+	speed_one(&f, "AAAA", LDNS_RR_TYPE_AAAA, false, false);
+	speed_one(&f, "NXDOMAIN", LDNS_RR_TYPE_A, true, false);
+	speed_one(&f, "A, EDNS", LDNS_RR_TYPE_A, false, true);
+	fx_close(&f);
+}
+
 void test_dns(void)
 {
 	if (!mkdtemp(dir)) {
@@ -394,4 +478,5 @@ void test_dns(void)
 	test_dns_config();
 	test_reservation();
 	test_answers();
+	test_dns_speed();
 }
