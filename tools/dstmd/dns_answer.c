@@ -148,13 +148,13 @@ static void answer_soa(struct ctx *x)
 	push(x->r, LDNS_SECTION_ANSWER, rr);
 }
 
-/* The A record of a host's live lease: true if there is one. */
-static bool answer_a(struct ctx *x)
+/* A host's live lease: its address and the TTL to give it; false if
+ * there is none. */
+static bool lease_ttl(struct dns *dns, const struct dns_host *h,
+		      uint32_t *ipv4, uint32_t *ttlp)
 {
-	const struct dns_host *h = x->host;
-	struct dstmd_lease *l = lease_of_duid(x->d, h->duid, h->duid_len);
-	uint32_t ttl = x->dns->cfg->ttl;
-	struct in_addr a;
+	struct dstmd_lease *l = lease_of_duid(dns->d, h->duid, h->duid_len);
+	uint32_t ttl = dns->cfg->ttl;
 	int64_t left;
 
 	if (!l)
@@ -169,9 +169,22 @@ static bool answer_a(struct ctx *x)
 		ttl = (uint32_t)left;
 	/* A release before the lease's end keeps the address out of use
 	 * until this answer can have left every cache (lease.c). */
-	if (l->dns_until < x->d->now + (int64_t)ttl + 1)
-		l->dns_until = x->d->now + (int64_t)ttl + 1;
-	a.s_addr = htonl(l->ipv4);
+	if (l->dns_until < dns->d->now + (int64_t)ttl + 1)
+		l->dns_until = dns->d->now + (int64_t)ttl + 1;
+	*ipv4 = l->ipv4;
+	*ttlp = ttl;
+	return true;
+}
+
+/* The A record of a host's live lease: true if there is one. */
+static bool answer_a(struct ctx *x)
+{
+	struct in_addr a;
+	uint32_t ipv4, ttl;
+
+	if (!lease_ttl(x->dns, x->host, &ipv4, &ttl))
+		return false;
+	a.s_addr = htonl(ipv4);
 	push(x->r, LDNS_SECTION_ANSWER, rr_addr(x->qname, false, &a, ttl));
 	return true;
 }
@@ -346,6 +359,122 @@ static size_t to_wire(struct dstmd *d, ldns_pkt *r, size_t max, uint8_t *out,
 	return n;
 }
 
+/* ---------------------------------------------------- the fast path
+ *
+ * Most queries are A or AAAA of a host that has the record.  Their
+ * answer differs from host to host only in the name and the address,
+ * and from query to query only in the ID, RD and CD, the case of the
+ * name and the A record's TTL: ldns writes it once per host and type
+ * (wc_build), and each query copies it and patches those.  Anything
+ * else (EDNS, other types or classes, a name we cannot copy as is, no
+ * record) goes the long way; dns_test.c compares the two.
+ */
+
+/* The answer to (canonical) owner, type A or AAAA with addr, written by
+ * ldns; NULL if it cannot be, or not in the layout the patching needs:
+ * header, question, one RR whose owner points at the question. */
+static struct dns_wcache *wc_build(struct dns *dns, const ldns_rdf *owner,
+				   bool v6, const void *addr)
+{
+	size_t nlen = ldns_rdf_size(owner), qend = 12 + nlen + 4, n = 0;
+	size_t alen = v6 ? 16 : 4;
+	struct dns_wcache *wc = NULL;
+	ldns_pkt *p = ldns_pkt_new();
+	uint8_t *w = NULL;
+
+	if (!p)
+		return NULL;
+	ldns_pkt_set_id(p, 0);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_QUERY);
+	push(p, LDNS_SECTION_QUESTION,
+	     rr_new(owner, v6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A, 0));
+	push(p, LDNS_SECTION_ANSWER, rr_addr(owner, v6, addr, dns->cfg->ttl));
+	if (ldns_pkt_qdcount(p) == 1 && ldns_pkt_ancount(p) == 1 &&
+	    ldns_pkt2wire(&w, p, &n) == LDNS_STATUS_OK &&
+	    n == qend + 2 + 10 + alen && n <= UINT16_MAX &&
+	    !memcmp(w + 12, ldns_rdf_data(owner), nlen) &&
+	    w[qend] == 0xc0 && w[qend + 1] == 12 &&
+	    (wc = malloc(sizeof(*wc) + n))) {
+		wc->len = (uint16_t)n;
+		wc->ttl_off = (uint16_t)(qend + 2 + 4);
+		memcpy(wc->b, w, n);
+	}
+	free(w);
+	ldns_pkt_free(p);
+	return wc;
+}
+
+/* The answer in out, or 0: take the long way. */
+static size_t fast_answer(struct dns *dns, const uint8_t *q, size_t qlen,
+			  uint8_t *out, size_t cap)
+{
+	ldns_rdf *name = NULL;
+	struct dns_host *h;
+	struct dns_wcache *wc;
+	size_t pos = 12, nlen;
+	uint16_t qtype;
+	uint32_t ipv4 = 0, ttl = dns->cfg->ttl;
+	uint8_t a[16];
+	int k;
+
+	/* QUERY, one question, nothing else (no OPT) */
+	if (dns->no_cache || (q[2] & 0x78) || q[4] || q[5] != 1 ||
+	    q[6] || q[7] || q[8] || q[9] || q[10] || q[11])
+		return 0;
+	if (ldns_wire2dname(&name, q, qlen, &pos) != LDNS_STATUS_OK)
+		return 0;
+	nlen = ldns_rdf_size(name);
+	/* Uncompressed (the name's bytes are the query's to copy), and
+	 * exactly type and class IN after it. */
+	if (pos != 12 + nlen || pos + 4 != qlen || q[pos + 2] ||
+	    q[pos + 3] != LDNS_RR_CLASS_IN)
+		goto slow;
+	qtype = (uint16_t)(q[pos] << 8 | q[pos + 1]);
+	if (qtype != LDNS_RR_TYPE_A && qtype != LDNS_RR_TYPE_AAAA)
+		goto slow;
+	ldns_dname2canonical(name);
+	h = dns_host_by_name(dns, ldns_rdf_data(name), nlen);
+	if (!h)
+		goto slow;
+	if (qtype == LDNS_RR_TYPE_A) {
+		if (!lease_ttl(dns, h, &ipv4, &ttl))
+			goto slow;	/* NODATA or on-demand */
+		ipv4 = htonl(ipv4);
+		memcpy(a, &ipv4, 4);
+		k = DNS_WC_A;
+	} else {
+		memcpy(a, &h->ipv6, 16);
+		k = DNS_WC_AAAA;
+	}
+	wc = h->wc[k];
+	if (wc && memcmp(wc->b + wc->len - (k == DNS_WC_A ? 4 : 16), a,
+			 k == DNS_WC_A ? 4 : 16)) {
+		free(wc);		/* a new lease or registration */
+		wc = h->wc[k] = NULL;
+	}
+	if (!wc)
+		wc = h->wc[k] = wc_build(dns, name, k == DNS_WC_AAAA, a);
+	ldns_rdf_deep_free(name);
+	if (!wc || wc->len > cap)
+		return 0;
+	memcpy(out, wc->b, wc->len);
+	out[0] = q[0];
+	out[1] = q[1];
+	out[2] |= q[2] & LDNS_RD_MASK;
+	out[3] |= q[3] & LDNS_CD_MASK;
+	memcpy(out + 12, q + 12, nlen);	/* the name as the querier wrote it */
+	out[wc->ttl_off] = (uint8_t)(ttl >> 24);
+	out[wc->ttl_off + 1] = (uint8_t)(ttl >> 16);
+	out[wc->ttl_off + 2] = (uint8_t)(ttl >> 8);
+	out[wc->ttl_off + 3] = (uint8_t)ttl;
+	return wc->len;
+slow:
+	ldns_rdf_deep_free(name);
+	return 0;
+}
+
 size_t dns_answer(struct dns *dns, const struct dns_from *from,
 		  const uint8_t *q, size_t qlen, bool may_hold, uint8_t *out,
 		  size_t cap)
@@ -369,6 +498,9 @@ size_t dns_answer(struct dns *dns, const struct dns_from *from,
 		d->cnt[CNT_dns_drop_response]++;
 		return 0;
 	}
+	n = fast_answer(dns, q, qlen, out, cap);
+	if (n)
+		return n;
 	if (ldns_wire2pkt(&x.q, q, qlen) != LDNS_STATUS_OK) {
 		d->cnt[CNT_dns_formerr]++;
 		return header_only(q, LDNS_RCODE_FORMERR, out, cap);

@@ -185,6 +185,8 @@ static void host_unlink(struct dns *dns, struct dns_host *h)
 		*pp = h->dnext;
 	ents_update(dns, h->name, -1);
 	dns->n_hosts--;
+	free(h->wc[DNS_WC_A]);
+	free(h->wc[DNS_WC_AAAA]);
 	free(h);
 }
 

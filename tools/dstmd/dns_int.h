@@ -19,8 +19,20 @@ struct dns_wname {
 	uint16_t len;
 };
 
+/* A host's answer as ldns wrote it (canonical name, ID 0, no RD/CD, no
+ * OPT), for a query to copy and patch (dns_answer.c, fast path). */
+struct dns_wcache {
+	uint16_t len, ttl_off;
+	uint8_t b[];
+};
+
+enum { DNS_WC_A, DNS_WC_AAAA, DNS_WC_N };
+
 struct dns_host {
 	struct dns_host *nnext, *dnext;	/* by name, by DUID */
+	/* Checked against the address at each use (the rdata is the last
+	 * bytes): a changed registration or lease rebuilds it. */
+	struct dns_wcache *wc[DNS_WC_N];
 	char name[DSTMD_DNS_NAME_MAX];	/* lower case, absolute */
 	struct dns_wname wire;
 	uint8_t duid[D6_DUID_MAX];
@@ -70,6 +82,7 @@ struct dns {
 	const struct dstmd_dns_config *cfg;
 	int udp, tcp, dhcp_fd;
 	bool nosock;
+	bool no_cache;			/* tests: every answer the long way */
 	/* hosts */
 	struct dns_host **by_name, **by_duid;
 	struct dns_ent **ents;

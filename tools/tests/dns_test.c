@@ -17,6 +17,7 @@
 #include "check.h"
 #include "client.h"
 #include "dns.h"
+#include "dns_int.h"
 #include "state.h"
 #include "store.h"
 #include "tep.h"
@@ -385,6 +386,179 @@ static void test_answers(void)
 	fx_close(&f);
 }
 
+/* The fast path (a host's answer written once by ldns, copied and
+ * patched per query) against the long way (no_cache), byte for byte.
+ * A second can turn between the two (the A TTL counts down): retried. */
+static bool same_answer(struct fx *f, const uint8_t *q, size_t qlen,
+			uint8_t *ans, size_t *alen)
+{
+	struct dns_from from = { .sa = { .sin6_family = AF_INET6 } };
+	static uint8_t a[4096], b[4096];
+	size_t na = 0, nb = 0;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		f->d.dns->no_cache = false;
+		na = dns_query(&f->d, &from, q, qlen, a, sizeof(a));
+		f->d.dns->no_cache = true;
+		nb = dns_query(&f->d, &from, q, qlen, b, sizeof(b));
+		f->d.dns->no_cache = false;
+		if (na == nb && !memcmp(a, b, na))
+			break;
+	}
+	if (ans) {
+		memcpy(ans, a, na);
+		*alen = na;
+	}
+	if (na != nb || memcmp(a, b, na)) {
+		size_t i;
+
+		printf("  fast (%zu):", na);
+		for (i = 0; i < na; i++)
+			printf(" %02x", a[i]);
+		printf("\n  long (%zu):", nb);
+		for (i = 0; i < nb; i++)
+			printf(" %02x", b[i]);
+		putchar('\n');
+		return false;
+	}
+	return na >= 12;
+}
+
+/* A query's wire form: name, type, flags byte 2 and 3 extra bits, EDNS
+ * payload (0: none). */
+static size_t qwire(const char *name, ldns_rr_type t, uint8_t f2, uint8_t f3,
+		    uint16_t edns, uint8_t *out)
+{
+	ldns_pkt *q = NULL;
+	uint8_t *w = NULL;
+	size_t n = 0;
+
+	if (ldns_pkt_query_new_frm_str(&q, name, t, LDNS_RR_CLASS_IN, 0) !=
+	    LDNS_STATUS_OK)
+		return 0;
+	ldns_pkt_set_id(q, 0xbeef);
+	if (edns)
+		ldns_pkt_set_edns_udp_size(q, edns);
+	if (ldns_pkt2wire(&w, q, &n) != LDNS_STATUS_OK || n > 512)
+		n = 0;
+	if (n) {
+		memcpy(out, w, n);
+		out[2] |= f2;
+		out[3] |= f3;
+	}
+	free(w);
+	ldns_pkt_free(q);
+	return n;
+}
+
+static uint32_t a_ttl(const uint8_t *a, size_t n)
+{
+	return n >= 10 ? (uint32_t)a[n - 10] << 24 | (uint32_t)a[n - 9] << 16 |
+			 (uint32_t)a[n - 8] << 8 | a[n - 7] : 0;
+}
+
+static void test_cache(void)
+{
+	struct in6_addr a6, b6;
+	uint8_t k[64], q[600], ans[4096];
+	struct dhcp4_req r;
+	struct dstmd_lease *l;
+	size_t n, an;
+	struct fx f;
+	bool nak, ok;
+	uint32_t ttl;
+
+	inet_pton(AF_INET6, "2001:db8::a", &a6);
+	inet_pton(AF_INET6, "2001:db8::b", &b6);
+	if (!fx_open(&f, BASE "[dns]\nzone = dstm.test.\nttl = 60\n", true))
+		return;
+	dns_host_seen(&f.d, (const uint8_t *)"host-a", 6, &a6, "a.dstm.test",
+		      false, NULL);
+	r = req(k, "host-a", 1, &a6);
+	store_begin(f.store);
+	l = lease_offer(&f.d, &r);
+	l = l ? lease_request(&f.d, &r, l->ipv4, &nak) : NULL;
+	store_commit(f.store);
+	t_check(l != NULL, "cache: a lease for a");
+	if (!l) {
+		fx_close(&f);
+		return;
+	}
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_A, 0, 0, 0, q);
+	t_check(same_answer(&f, q, n, ans, &an) && an > 12 &&
+		a_ttl(ans, an) == 60,
+		"cache: A as the long way writes it (TTL 60)");
+	/* Again: from the cache now. */
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: A again, from the cache");
+	{
+		struct dns_wname w;
+		struct dns_host *h = dns_wname("a.dstm.test.", &w) ?
+			dns_host_by_name(f.d.dns, w.b, w.len) : NULL;
+
+		t_check(h && h->wc[DNS_WC_A] && !h->wc[DNS_WC_AAAA],
+			"cache: the A answer is cached, nothing else yet");
+	}
+	n = qwire("A.DsTm.TeSt.", LDNS_RR_TYPE_AAAA, LDNS_RD_MASK, LDNS_CD_MASK, 0, q);
+	t_check(same_answer(&f, q, n, ans, &an) && !memcmp(ans + 12, q + 12, 14),
+		"cache: AAAA, the querier's case, RD and CD kept");
+	n = qwire("a.DSTM.test.", LDNS_RR_TYPE_A, 0x02, 0x40, 0, q);
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: TC and Z in a query");
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_A, 0, 0, 1232, q);
+	t_check(same_answer(&f, q, n, ans, &an) && an > 11 && ans[11] == 1,
+		"cache: A with EDNS: OPT as the long way writes it");
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_AAAA, 0, 0, 0, q);
+	q[n - 1] = 255;			/* class ANY */
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: class ANY");
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_AAAA, 0, 0, 0, q);
+	q[n++] = 0;			/* a byte after the question */
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: trailing byte");
+	/* The TTL counts down with the lease. */
+	l->expires = f.d.now + 30;
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_A, 0, 0, 0, q);
+	ok = same_answer(&f, q, n, ans, &an);
+	ttl = a_ttl(ans, an);
+	t_check(ok && ttl <= 30 && ttl >= 28, "cache: TTL = lease left (30 s): %u", ttl);
+	l->expires = f.d.now + 5;
+	ok = same_answer(&f, q, n, ans, &an);
+	ttl = a_ttl(ans, an);
+	t_check(ok && ttl <= 5 && ttl >= 3, "cache: TTL = lease left (5 s): %u", ttl);
+	/* Registration change: the new IPv6 at once. */
+	dns_host_seen(&f.d, (const uint8_t *)"host-a", 6, &b6, "a.dstm.test",
+		      false, NULL);
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_AAAA, 0, 0, 0, q);
+	t_check(same_answer(&f, q, n, ans, &an) && an >= 16 &&
+		!memcmp(ans + an - 16, &b6, 16), "cache: a new registration, new AAAA");
+	/* Lease gone: NODATA (no on-demand: no key). */
+	store_begin(f.store);
+	r.ciaddr = l->ipv4;
+	lease_release(&f.d, &r);
+	store_commit(f.store);
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_A, 0, 0, 0, q);
+	t_check(same_answer(&f, q, n, ans, &an) && an > 7 && ans[7] == 0 &&
+		ans[9] == 1, "cache: lease gone: NODATA with the SOA");
+	/* A new lease: a new address, not the cached one. */
+	store_begin(f.store);
+	l = lease_offer(&f.d, &r);
+	l = l ? lease_request(&f.d, &r, l->ipv4, &nak) : NULL;
+	store_commit(f.store);
+	n = qwire("a.dstm.test.", LDNS_RR_TYPE_A, 0, 0, 0, q);
+	ok = same_answer(&f, q, n, ans, &an);
+	t_check(ok && l && an >= 4 && ((uint32_t)ans[an - 4] << 24 |
+		(uint32_t)ans[an - 3] << 16 | (uint32_t)ans[an - 2] << 8 |
+		ans[an - 1]) == l->ipv4, "cache: a new lease's address");
+	/* The host goes (its name moves): NXDOMAIN for the old name. */
+	dns_host_seen(&f.d, (const uint8_t *)"host-a", 6, &b6, "z.dstm.test",
+		      false, NULL);
+	t_check(same_answer(&f, q, n, ans, &an) && (ans[3] & 0x0f) == 3,
+		"cache: renamed: NXDOMAIN for the old name");
+	n = qwire("Z.dstm.test.", LDNS_RR_TYPE_AAAA, 0, 0, 0, q);
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: the new name");
+	n = qwire("nx.dstm.test.", LDNS_RR_TYPE_AAAA, 0, 0, 0, q);
+	t_check(same_answer(&f, q, n, NULL, NULL), "cache: NXDOMAIN");
+	fx_close(&f);
+}
+
 /* DSTM_DNS_BENCH=1 ./dstmd_unit: the host-side CPU cost of one query
  * through dns_query (no sockets), for the answers the benchmark asks
  * most: A and AAAA of hosts with leases, and NXDOMAIN.  Not a check:
@@ -478,5 +652,6 @@ void test_dns(void)
 	test_dns_config();
 	test_reservation();
 	test_answers();
+	test_cache();
 	test_dns_speed();
 }
