@@ -9,7 +9,7 @@ uint16_t d4_psid_field(uint8_t len, uint16_t psid)
 {
 	if (!len || len > 16)
 		return 0;
-	return (uint16_t)(psid << (16 - len));
+	return (uint16_t)((uint32_t)psid << (16 - len));
 }
 
 bool d4_psid_decode(uint8_t offset, uint8_t len, uint16_t field,
@@ -21,7 +21,7 @@ bool d4_psid_decode(uint8_t offset, uint8_t len, uint16_t field,
 		*psid = 0;
 		return field == 0;
 	}
-	if ((uint16_t)(field << len))
+	if ((uint16_t)((uint32_t)field << len))
 		return false;		/* padding bits set */
 	*psid = field >> (16 - len);
 	return true;
