@@ -587,14 +587,14 @@ static void speed_one(struct fx *f, const char *what, ldns_rr_type t,
 		ldns_pkt2wire(&w[i], q, &wl[i]);
 		ldns_pkt_free(q);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (i = 0; i < n; i++) {
 		size_t k = i % SPEED_HOSTS;
 
 		if (dns_query(&f->d, &from, w[k], wl[k], out, sizeof(out)) < 12)
 			bad++;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 +
 	      (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / n;
 	printf("  dns speed: %-14s %.3f us/query%s\n", what, us,
