@@ -454,27 +454,12 @@ static void udp_batch(struct dns *dns)
 				sizeof(s->out));
 		if (!len)
 			continue;
-		s->iov_out.iov_base = s->out;
-		s->iov_out.iov_len = len;
-		memset(&out[k], 0, sizeof(out[k]));
-		out[k].msg_hdr.msg_name = &s->from;
-		out[k].msg_hdr.msg_namelen = sizeof(s->from);
-		out[k].msg_hdr.msg_iov = &s->iov_out;
-		out[k].msg_hdr.msg_iovlen = 1;
+		udp_answer_prep(&out[k], &s->from, &s->iov_out, s->out, len);
 		set_source(&out[k].msg_hdr, &f, s->cout, sizeof(s->cout));
 		k++;
 	}
-	for (i = 0; i < k;) {
-		int r = sendmmsg(dns->udp, out + i, (unsigned int)(k - i), 0);
-
-		if (r <= 0) {
-			log_limited(40, LOG_LVL_WARN, "DNS sendmmsg: %m");
-			i++;
-			continue;
-		}
-		d->cnt[CNT_dns_tx] += (uint64_t)r;
-		i += r;
-	}
+	d->cnt[CNT_dns_tx] += udp_send_batch(dns->udp, out, (unsigned int)k, 40,
+					     "DNS");
 }
 
 void dns_send(struct dns *dns, const struct dns_from *from,

@@ -135,6 +135,20 @@ bool parse_duration_ms(const char *s, uint32_t min, uint32_t max,
  * not a valid name (labels of 1..63, 253 characters in all). */
 bool dns_name_norm(const char *in, char *out, size_t outlen);
 
+/* udp.c: answers of a recvmmsg batch out with sendmmsg. */
+struct mmsghdr;
+struct iovec;
+struct sockaddr_in6;
+/* Point m (cleared) at len bytes of buf for to, through iov. */
+void udp_answer_prep(struct mmsghdr *m, struct sockaddr_in6 *to,
+		     struct iovec *iov, void *buf, size_t len);
+/*
+ * Send the k messages of out; one that fails is skipped and logged
+ * (rate-limited as log_reason, naming what).  Returns how many left.
+ */
+uint64_t udp_send_batch(int fd, struct mmsghdr *out, unsigned int k,
+			int log_reason, const char *what);
+
 /* log.c */
 enum { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 void log_open(int where, bool debug);

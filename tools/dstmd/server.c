@@ -242,13 +242,7 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 				   s->out, sizeof(s->out));
 		if (!len)
 			continue;
-		s->iov_out.iov_base = s->out;
-		s->iov_out.iov_len = len;
-		memset(&out[k], 0, sizeof(out[k]));
-		out[k].msg_hdr.msg_name = &s->from;
-		out[k].msg_hdr.msg_namelen = sizeof(s->from);
-		out[k].msg_hdr.msg_iov = &s->iov_out;
-		out[k].msg_hdr.msg_iovlen = 1;
+		udp_answer_prep(&out[k], &s->from, &s->iov_out, s->out, len);
 		set_source(&in[i].msg_hdr, &out[k].msg_hdr, s->cout);
 		k++;
 	}
@@ -258,17 +252,7 @@ static void handle_batch(struct dstmd *d, int fd, struct slot *slots,
 		return;
 	}
 	dstmd_tep_flush(d);
-	for (i = 0; i < k;) {
-		int r = sendmmsg(fd, out + i, (unsigned int)(k - i), 0);
-
-		if (r <= 0) {
-			log_limited(31, LOG_LVL_WARN, "sendmmsg: %m");
-			i++;		/* skip the one that failed */
-			continue;
-		}
-		d->cnt[CNT_tx] += (uint64_t)r;
-		i += r;
-	}
+	d->cnt[CNT_tx] += udp_send_batch(fd, out, (unsigned int)k, 31, "DHCP");
 	/* Queries held for a lease that this batch bound. */
 	dns_after_batch(d);
 	t_in = now_us() - t_in;
