@@ -42,7 +42,7 @@ fi
 D=$TOP/tools/dstmd
 [ -x "$D/dstmd" ] && [ -x "$D/dstmd-load" ] || make -C "$TOP/tools" >/dev/null || exit 1
 W=$(mktemp -d /tmp/bench_dstmd.XXXXXX)
-trap 'dk_kea_stop; dk_dstmd_stop; dk_topo_del; rm -rf "$W"' EXIT
+trap 'dk_kea_stop; dk_dstmd_stop; dk_topo_del; [ -n "${DSTM_BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
 
 RATE_N=$((RATE * 5))	# 5 s at the fixed rate
 ROWS=()
@@ -64,10 +64,10 @@ run() { # NAME PIDS...: the two load runs against the server now up
 	local name=$1 c0 c1
 	shift
 	c0=$(cpu_ms "$@")
-	dk_load "$D/dstmd-load" -n "$N" -w "$WINDOW" -t 2000 -R 5 --seed 1 -j >"$W/max.json" ||
+	dk_load "$D/dstmd-load" -n "$N" -w "$WINDOW" -t 2000 -R 5 --deadline 300 --seed 1 -j >"$W/max.json" ||
 		echo "bench_dstmd: $name: $(cat "$W/max.json")"
 	c1=$(cpu_ms "$@")
-	dk_load "$D/dstmd-load" -n "$RATE_N" -r "$RATE" -w 4096 -t 2000 -R 5 --seed 2 -j >"$W/rate.json" ||
+	dk_load "$D/dstmd-load" -n "$RATE_N" -r "$RATE" -w 4096 -t 2000 -R 5 --deadline 300 --seed 2 -j >"$W/rate.json" ||
 		echo "bench_dstmd: $name: $(cat "$W/rate.json")"
 	ROWS+=("$(printf '| %-24s | %9.0f | %8.2f | %8.2f | %7.0f | %8.2f | %8.2f | %6s | %s |' "$name" \
 		"$(field "$W/max.json" leases_per_s)" "$(field "$W/max.json" p50_ms)" \

@@ -14,8 +14,12 @@
  *   dstmd-load [-s ADDR[%IFACE]] [-p PORT] [-b PORT] [-n N] [-r RATE] [-w WINDOW]
  *              [-t MS] [-R RETRIES] [--seed S] [--renew] [--release]
  *              [--expect-br ADDR] [--ack-log FILE] [--key NAME:HEX]
- *              [--fqdn] [--only-renew ADDR | --only-release ADDR] [-v] [-j]
+ *              [--fqdn] [--only-renew ADDR | --only-release ADDR]
+ *              [--deadline S] [-v] [-j]
  *
+ * --deadline S: stop after S seconds whatever is unfinished (counted as
+ * failed), so that a server that stops answering cannot stall a bench for
+ * N x RETRIES x MS / WINDOW.
  * --only-renew / --only-release: the clients (same identities for the same
  * --seed) only renew / release ADDR, as a host agent does later on.
  */
@@ -56,6 +60,7 @@ static struct {
 	unsigned int n, window, retries;
 	double rate;
 	int timeout_ms;
+	unsigned int deadline_s;	/* 0: none */
 	uint32_t seed;
 	bool renew, release, verbose, json, fqdn;
 	struct in_addr only_addr;	/* --only-renew / --only-release */
@@ -335,7 +340,7 @@ static void usage(void)
 		"                  [-w WINDOW] [-t MS] [-R RETRIES] [--seed S] [--renew]\n"
 		"                  [--release] [--expect-br ADDR] [--ack-log FILE]\n"
 		"                  [--key NAME:HEX] [--fqdn] [--only-renew ADDR]\n"
-		"                  [--only-release ADDR] [-v] [-j]\n");
+		"                  [--only-release ADDR] [--deadline S] [-v] [-j]\n");
 	exit(2);
 }
 
@@ -351,6 +356,7 @@ int main(int argc, char **argv)
 		{ "fqdn", no_argument, NULL, 'F' },
 		{ "only-renew", required_argument, NULL, 'O' },
 		{ "only-release", required_argument, NULL, 'E' },
+		{ "deadline", required_argument, NULL, 'D' },
 		{ 0 }
 	};
 	struct sockaddr_in6 local = { .sin6_family = AF_INET6 };
@@ -402,6 +408,18 @@ int main(int argc, char **argv)
 				usage();
 			o.only = opt == 'O' ? ST_RENEW : ST_DONE;
 			break;
+		case 'D': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 86400) {
+				fprintf(stderr, "dstmd-load: bad --deadline '%s' (1..86400 s)\n",
+					optarg);
+				exit(2);
+			}
+			o.deadline_s = (unsigned int)v;
+			break;
+		}
 		default:
 			usage();
 		}
@@ -477,6 +495,11 @@ int main(int argc, char **argv)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		unsigned int k;
 
+		if (o.deadline_s && now - t0 > (int64_t)o.deadline_s * 1000000000) {
+			fprintf(stderr, "dstmd-load: deadline of %u s reached: %u of %u exchanges unfinished\n",
+				o.deadline_s, o.n - done, o.n);
+			break;
+		}
 		/* Start exchanges on schedule, within the window. */
 		while (started < o.n && nfl < o.window) {
 			int64_t due = o.rate > 0 ? t0 + (int64_t)(started * 1e9 / o.rate) : now;
