@@ -299,31 +299,20 @@ int store_del_lease(struct store *s, uint32_t ipv4, uint16_t psid)
 	return step_done(s, st);
 }
 
-int store_each_lease(struct store *s, store_lease_cb cb, void *arg)
+/*
+ * Run the query sql and hand each row to row(); stops at the first
+ * non-zero return of row(), which is returned.  -1 if the query fails.
+ */
+static int each_row(struct store *s, const char *sql,
+		    int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
 	sqlite3_stmt *st;
 	int r, ret = 0;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT ipv4, psid, state, client, ipv6, expires, pool "
-			       "FROM leases ORDER BY ipv4, psid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
 		return -1;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_lease l = { 0 };
-		const void *v6 = sqlite3_column_blob(st, 4);
-
-		l.ipv4 = (uint32_t)sqlite3_column_int64(st, 0);
-		l.psid = (uint16_t)sqlite3_column_int(st, 1);
-		l.state = (uint8_t)sqlite3_column_int(st, 2);
-		l.key = sqlite3_column_blob(st, 3);
-		l.key_len = (size_t)sqlite3_column_bytes(st, 3);
-		if (v6 && sqlite3_column_bytes(st, 4) == 16)
-			memcpy(&l.ipv6, v6, 16);
-		l.expires = sqlite3_column_int64(st, 5);
-		l.pool = (const char *)sqlite3_column_text(st, 6);
-		if (!l.pool)
-			l.pool = "";
-		ret = cb(&l, arg);
+		ret = row(st, ctx);
 		if (ret)
 			break;
 	}
@@ -331,6 +320,39 @@ int store_each_lease(struct store *s, store_lease_cb cb, void *arg)
 		ret = -1;
 	sqlite3_finalize(st);
 	return ret;
+}
+
+struct each_lease {
+	store_lease_cb cb;
+	void *arg;
+};
+
+static int lease_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct each_lease *e = ctx;
+	const void *v6 = sqlite3_column_blob(st, 4);
+	struct store_lease l = { 0 };
+
+	l.ipv4 = (uint32_t)sqlite3_column_int64(st, 0);
+	l.psid = (uint16_t)sqlite3_column_int(st, 1);
+	l.state = (uint8_t)sqlite3_column_int(st, 2);
+	l.key = sqlite3_column_blob(st, 3);
+	l.key_len = (size_t)sqlite3_column_bytes(st, 3);
+	if (v6 && sqlite3_column_bytes(st, 4) == 16)
+		memcpy(&l.ipv6, v6, 16);
+	l.expires = sqlite3_column_int64(st, 5);
+	l.pool = (const char *)sqlite3_column_text(st, 6);
+	if (!l.pool)
+		l.pool = "";
+	return e->cb(&l, e->arg);
+}
+
+int store_each_lease(struct store *s, store_lease_cb cb, void *arg)
+{
+	struct each_lease e = { cb, arg };
+
+	return each_row(s, "SELECT ipv4, psid, state, client, ipv6, expires, pool "
+			"FROM leases ORDER BY ipv4, psid", lease_row, &e);
 }
 
 int store_get_meta(struct store *s, const char *name, void *buf,
@@ -411,31 +433,30 @@ int store_get_client_key(struct store *s, const uint8_t *duid,
 	return r;
 }
 
+struct each_client {
+	store_client_cb cb;
+	void *arg;
+};
+
+static int client_row(sqlite3_stmt *st, void *ctx)
+{
+	const struct each_client *e = ctx;
+	const void *v6 = sqlite3_column_blob(st, 1);
+	struct in6_addr a = IN6ADDR_ANY_INIT;
+
+	if (v6 && sqlite3_column_bytes(st, 1) == 16)
+		memcpy(&a, v6, 16);
+	return e->cb(sqlite3_column_blob(st, 0),
+		     (size_t)sqlite3_column_bytes(st, 0), &a,
+		     (const char *)sqlite3_column_text(st, 2),
+		     sqlite3_column_blob(st, 3),
+		     (size_t)sqlite3_column_bytes(st, 3), e->arg);
+}
+
 int store_each_client(struct store *s, store_client_cb cb, void *arg)
 {
-	sqlite3_stmt *st;
-	int r, ret = 0;
+	struct each_client e = { cb, arg };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT duid, ipv6, fqdn, reconf_key FROM clients",
-			       -1, &st, NULL))
-		return -1;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *duid = sqlite3_column_blob(st, 0);
-		const void *v6 = sqlite3_column_blob(st, 1);
-		struct in6_addr a = IN6ADDR_ANY_INIT;
-
-		if (v6 && sqlite3_column_bytes(st, 1) == 16)
-			memcpy(&a, v6, 16);
-		ret = cb(duid, (size_t)sqlite3_column_bytes(st, 0), &a,
-			 (const char *)sqlite3_column_text(st, 2),
-			 sqlite3_column_blob(st, 3),
-			 (size_t)sqlite3_column_bytes(st, 3), arg);
-		if (ret)
-			break;
-	}
-	if (!ret && r != SQLITE_DONE)
-		ret = -1;
-	sqlite3_finalize(st);
-	return ret;
+	return each_row(s, "SELECT duid, ipv6, fqdn, reconf_key FROM clients",
+			client_row, &e);
 }
