@@ -17,6 +17,11 @@ size_t t_hex(const char *s, uint8_t *out, size_t cap);
 void t_bytes(const uint8_t *got, size_t glen, const char *want,
 	     const char *what);
 
+/* The tests' temporary directory, made on first use (NULL if it cannot). */
+const char *t_dir(void);
+/* Write text to the file name of t_dir(); returns its path (static). */
+const char *t_write(const char *name, const char *text);
+
 void test_dhcp6(void);
 void test_dhcp4(void);
 void test_auth(void);

@@ -22,20 +22,6 @@
 #include "store.h"
 #include "tep.h"
 
-static char dir[] = "/tmp/dstmd-dns-unit-XXXXXX";
-
-static const char *conf(const char *name, const char *text)
-{
-	static char path[300];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 #define BASE "[server]\nrate-limit = 0\n[pool p]\nrange = 10.0.0.1-10.0.0.2\n" \
 	"tep = 2001:db8::1\nlease-time = 100\n"
 
@@ -47,7 +33,7 @@ static void conf_err(const char *dns, const char *want)
 	int r;
 
 	snprintf(text, sizeof(text), BASE "%s", dns);
-	r = config_load(&c, conf("bad.conf", text), e, sizeof(e));
+	r = config_load(&c, t_write("bad.conf", text), e, sizeof(e));
 	got = strchr(e, ':') ? strchr(e, ':') + 1 : e;
 	t_check(r == -1 && !strcmp(got, want), "dns config error: got '%s', want '%s'",
 		got, want);
@@ -59,10 +45,10 @@ static void test_dns_config(void)
 	char e[512], n[256];
 	uint32_t ms;
 
-	t_check(!config_load(&c, conf("ok.conf", BASE), e, sizeof(e)) &&
+	t_check(!config_load(&c, t_write("ok.conf", BASE), e, sizeof(e)) &&
 		!c.dns.enabled, "no [dns]: DNS off (%s)", e);
 	config_free(&c);
-	t_check(!config_load(&c, conf("ok.conf", BASE "[dns]\nzone = DSTM.test\n"
+	t_check(!config_load(&c, t_write("ok.conf", BASE "[dns]\nzone = DSTM.test\n"
 				      "on-demand-wait = 1500ms\nrate-limit = 0\n"),
 			     e, sizeof(e)), "[dns] loads (%s)", e);
 	t_check(c.dns.enabled && !strcmp(c.dns.zone, "dstm.test.") &&
@@ -107,7 +93,7 @@ static bool fx_open(struct fx *f, const char *text, bool fresh)
 {
 	char e[512];
 
-	snprintf(f->db, sizeof(f->db), "%s/dns.db", dir);
+	snprintf(f->db, sizeof(f->db), "%s/dns.db", t_dir());
 	if (fresh) {
 		char w[340];
 
@@ -115,7 +101,7 @@ static bool fx_open(struct fx *f, const char *text, bool fresh)
 		snprintf(w, sizeof(w), "%s-wal", f->db);
 		unlink(w);
 	}
-	if (config_load(&f->cfg, conf("fx.conf", text), e, sizeof(e)) ||
+	if (config_load(&f->cfg, t_write("fx.conf", text), e, sizeof(e)) ||
 	    store_open(&f->store, f->db, false, false, e, sizeof(e))) {
 		t_check(false, "dns fixture: %s", e);
 		return false;
@@ -644,7 +630,7 @@ static void test_dns_speed(void)
 
 void test_dns(void)
 {
-	if (!mkdtemp(dir)) {
+	if (!t_dir()) {
 		t_check(false, "mkdtemp");
 		return;
 	}

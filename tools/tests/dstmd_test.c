@@ -15,25 +15,11 @@
 #include "store.h"
 #include "tep.h"
 
-static char dir[] = "/tmp/dstmd-unit-XXXXXX";
-
-static const char *write_conf(const char *name, const char *text)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 static void conf_err(const char *text, const char *want)
 {
 	struct dstmd_config c;
 	char e[512];
-	const char *p = write_conf("bad.conf", text);
+	const char *p = t_write("bad.conf", text);
 	int r = config_load(&c, p, e, sizeof(e));
 	const char *got = strchr(e, ':') ? strchr(e, ':') + 1 : e;
 
@@ -51,11 +37,11 @@ void test_config(void)
 	const char *p;
 
 	log_set_quiet(true);
-	if (!mkdtemp(dir)) {
+	if (!t_dir()) {
 		t_check(false, "mkdtemp");
 		return;
 	}
-	p = write_conf("ok.conf",
+	p = t_write("ok.conf",
 		       "; comment\n[server]\nlisten = ::1 ; inline comment\n"
 		       "port = 5470\nlease-db = /tmp/x.db\nsync = normal\n"
 		       "server-id = 192.0.2.1\nduid = 00:02:00:00:ab:11:01\n"
@@ -129,9 +115,9 @@ struct fixture {
 static bool fx_open(struct fixture *f, const char *conf, bool fresh)
 {
 	char e[512];
-	const char *p = write_conf("fx.conf", conf);
+	const char *p = t_write("fx.conf", conf);
 
-	snprintf(f->db, sizeof(f->db), "%s/fx.db", dir);
+	snprintf(f->db, sizeof(f->db), "%s/fx.db", t_dir());
 	if (fresh) {
 		char w[320];
 

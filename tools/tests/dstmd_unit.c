@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -65,6 +66,31 @@ void t_bytes(const uint8_t *got, size_t glen, const char *want,
 	for (i = 0; i < wlen; i++)
 		printf(" %02x", w[i]);
 	putchar('\n');
+}
+
+const char *t_dir(void)
+{
+	static char dir[] = "/tmp/dstmd-unit-XXXXXX";
+	static bool made;
+
+	if (!made && !mkdtemp(dir))
+		return NULL;
+	made = true;
+	return dir;
+}
+
+const char *t_write(const char *name, const char *text)
+{
+	static char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", t_dir(), name);
+	f = fopen(path, "w");
+	if (!f)
+		return path;	/* config_load says what is missing */
+	fputs(text, f);
+	fclose(f);
+	return path;
 }
 
 int main(void)
