@@ -139,6 +139,8 @@ void dstm_device_stats(struct dstm_dev *priv, struct dstm_pcpu_stats *sum)
 			sum->drops[i] += READ_ONCE(s->drops[i]);
 		sum->queued += READ_ONCE(s->queued);
 		sum->addr_needed += READ_ONCE(s->addr_needed);
+		sum->fast_tx += READ_ONCE(s->fast_tx);
+		sum->fast_rx += READ_ONCE(s->fast_rx);
 	}
 }
 
@@ -190,6 +192,7 @@ static int dstm_dev_init(struct net_device *dev)
 	priv->net = dev_net(dev);
 	priv->hash_seed = get_random_u32();
 	mutex_init(&priv->lock);
+	INIT_LIST_HEAD(&priv->fastpaths);
 
 	priv->pstats = alloc_percpu(struct dstm_pcpu_stats);
 	if (!priv->pstats)
@@ -226,6 +229,7 @@ static void dstm_dev_uninit(struct net_device *dev)
 
 	ASSERT_RTNL();
 	list_del_rcu(&priv->net_list);
+	dstm_fastpath_flush(priv);
 
 	/* Netlink requests may still hold a reference; make them fail
 	 * before the workers they could rearm are stopped.

@@ -126,6 +126,8 @@ struct dstm_pcpu_stats {
 	u64 drops[__DSTM_DROP_MAX];
 	u64 queued;
 	u64 addr_needed;
+	u64 fast_tx;			/* encapsulated by the fast path */
+	u64 fast_rx;			/* decapsulated by the fast path */
 };
 
 /* Packets a client holds while it has no IPv4 address yet. */
@@ -148,6 +150,10 @@ struct dstm_dev {
 	struct dstm_pcpu_stats __percpu *pstats;
 	struct dstm_queue queue;
 	u32 hash_seed;			/* inner flow hash for flow labels */
+	/* Devices whose ingress takes the fast path (fastpath.c): RTNL
+	 * writers, RCU readers.
+	 */
+	struct list_head fastpaths;
 	bool dead;			/* unregistering; under lock */
 };
 
@@ -207,12 +213,24 @@ bool dstm_port_to_psid(u8 offset, u8 len, u16 port, u16 *psid);
 netdev_tx_t dstm_xmit(struct sk_buff *skb, struct net_device *dev);
 void dstm_xmit_client(struct dstm_dev *priv, struct dstm_cfg *cfg,
 		      struct sk_buff *skb);
+bool dstm_xmit_fast(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+		    struct sk_buff *skb, struct dstm_map *m);
 
 /* rcv.c */
 int dstm_rcv_init(void);
 void dstm_rcv_uninit(void);
 int dstm_inner_port(struct sk_buff *skb, unsigned int nhoff, bool src,
 		    u16 *port);
+bool dstm_rcv_decap(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+		    struct sk_buff *skb);
+
+/* fastpath.c */
+int dstm_fastpath_init(void);
+void dstm_fastpath_uninit(void);
+int dstm_fastpath_set(struct dstm_dev *priv, const struct nlattr *nest,
+		      u8 mode, struct netlink_ext_ack *extack);
+void dstm_fastpath_flush(struct dstm_dev *priv);
+int dstm_fastpath_fill(struct sk_buff *skb, struct dstm_dev *priv);
 
 /* icmp.c */
 int dstm_icmp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,

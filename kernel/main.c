@@ -4,7 +4,8 @@
  *
  * Module init ladder only; each concern lives in its own file:
  * device.c (link type, configuration), table.c (mappings), xmit.c,
- * rcv.c, icmp.c, queue.c (on-demand addresses) and netlink.c (the API).
+ * rcv.c, icmp.c, queue.c (on-demand addresses), fastpath.c (a TEP's
+ * ingress short-cut) and netlink.c (the API).
  */
 
 #include <linux/module.h>
@@ -31,6 +32,9 @@ static int __init dstm_init(void)
 	err = dstm_genl_init();
 	if (err)
 		goto err_genl;
+	err = dstm_fastpath_init();
+	if (err)
+		goto err_fastpath;
 	err = dstm_link_init();
 	if (err)
 		goto err_link;
@@ -40,6 +44,8 @@ static int __init dstm_init(void)
 	return 0;
 
 err_link:
+	dstm_fastpath_uninit();
+err_fastpath:
 	dstm_genl_uninit();
 err_genl:
 	dstm_rcv_uninit();
@@ -52,6 +58,7 @@ err_pernet:
 static void __exit dstm_exit(void)
 {
 	dstm_link_uninit();
+	dstm_fastpath_uninit();
 	dstm_genl_uninit();
 	dstm_rcv_uninit();
 	dstm_pernet_uninit();

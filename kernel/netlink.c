@@ -39,6 +39,10 @@ static struct netlink_range_validation dstm_queue_ms_range = {
 	.max = DSTM_MAX_QUEUE_MS,
 };
 
+static const struct nla_policy dstm_fastpath_policy[DSTM_FASTPATH_A_MAX + 1] = {
+	[DSTM_FASTPATH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 static const struct nla_policy dstm_set_policy[DSTM_A_MAX + 1] = {
 	DSTM_POLICY_DEV,
 	[DSTM_A_MODE] = NLA_POLICY_MAX(NLA_U8, DSTM_MODE_MAX),
@@ -52,6 +56,7 @@ static const struct nla_policy dstm_set_policy[DSTM_A_MAX + 1] = {
 	[DSTM_A_QUEUE_LEN] = NLA_POLICY_MAX(NLA_U32, DSTM_MAX_QUEUE_LEN),
 	[DSTM_A_QUEUE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						&dstm_queue_ms_range),
+	[DSTM_A_FASTPATH] = NLA_POLICY_NESTED(dstm_fastpath_policy),
 };
 
 static const struct nla_policy dstm_map_new_policy[DSTM_MAP_A_MAX + 1] = {
@@ -119,6 +124,10 @@ static int dstm_put_stats(struct sk_buff *skb, struct dstm_dev *priv)
 	    nla_put_u64_64bit(skb, DSTM_STATS_A_QUEUED, sum.queued,
 			      DSTM_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, DSTM_STATS_A_ADDR_NEEDED, sum.addr_needed,
+			      DSTM_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DSTM_STATS_A_FAST_TX_PACKETS, sum.fast_tx,
+			      DSTM_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DSTM_STATS_A_FAST_RX_PACKETS, sum.fast_rx,
 			      DSTM_STATS_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -164,6 +173,7 @@ static int dstm_dev_fill(struct sk_buff *skb, struct dstm_dev *priv,
 	if (nla_put_u32(skb, DSTM_A_MAP_COUNT, READ_ONCE(priv->table.count)) ||
 	    nla_put_u32(skb, DSTM_A_GENERATION,
 			READ_ONCE(priv->table.generation)) ||
+	    dstm_fastpath_fill(skb, priv) ||
 	    dstm_put_stats(skb, priv))
 		goto err_cancel;
 
@@ -407,6 +417,12 @@ static int dstm_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	/* A TEP has no address of its own: do not keep a stale lease. */
 	if (want.mode == DSTM_MODE_TEP)
 		want.addr = 0;
+
+	/* Checked against the mode it will have, so before it is set. */
+	err = dstm_fastpath_set(priv, attrs[DSTM_A_FASTPATH], want.mode,
+				extack);
+	if (err)
+		goto out;
 
 	err = dstm_device_set(priv, &want, extack);
 out:

@@ -181,28 +181,24 @@ static bool dstm_rcv_check_client(const struct dstm_cfg *cfg,
 				 &psid) && psid == cfg->psid;
 }
 
-static int dstm_rcv(struct sk_buff *skb)
+/*
+ * Decapsulate @skb, a 4over6 packet for @priv whose network header is the
+ * outer IPv6 one and whose data starts at the inner IPv4 header, if the
+ * rules of the device's mode accept it; count it.  Returns false if the
+ * packet was dropped (and counted by reason).  Shared by the normal
+ * receive path and the fast path, so both judge a packet alike.
+ */
+bool dstm_rcv_decap(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+		    struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct in6_addr outer_src = ip6h->saddr;
+	u8 outer_ds = ipv6_get_dsfield(ip6h);
 	enum dstm_drop_reason why;
 	struct dstm_map *m = NULL;
-	struct in6_addr outer_src;
-	struct dstm_dev *priv;
-	struct dstm_cfg *cfg;
 	const struct iphdr *iph;
 	unsigned int len;
-	u8 outer_ds;
 	int err;
-
-	rcu_read_lock();
-	priv = dstm_rcv_find(dev_net(skb->dev), ip6h, &cfg);
-	if (!priv) {
-		rcu_read_unlock();
-		return -1;	/* not ours: let ip6_tunnel have a look */
-	}
-
-	outer_src = ip6h->saddr;
-	outer_ds = ipv6_get_dsfield(ip6h);
 
 	if (cfg->mode == DSTM_MODE_CLIENT &&
 	    !ipv6_addr_equal(&outer_src, &cfg->tep)) {
@@ -214,7 +210,6 @@ static int dstm_rcv(struct sk_buff *skb)
 		goto drop;
 	}
 
-	/* skb->data is at the inner IPv4 header. */
 	why = DSTM_DROP_MALFORMED;
 	if (!pskb_may_pull(skb, sizeof(struct iphdr)))
 		goto drop;
@@ -256,12 +251,26 @@ static int dstm_rcv(struct sk_buff *skb)
 		dstm_map_touch(m);
 	}
 	dev_sw_netstats_rx_add(priv->dev, len);
-	gro_cells_receive(&priv->gro_cells, skb);
-	rcu_read_unlock();
-	return 0;
+	return true;
 
 drop:
 	dstm_rcv_drop(priv, skb, why);
+	return false;
+}
+
+static int dstm_rcv(struct sk_buff *skb)
+{
+	struct dstm_dev *priv;
+	struct dstm_cfg *cfg;
+
+	rcu_read_lock();
+	priv = dstm_rcv_find(dev_net(skb->dev), ipv6_hdr(skb), &cfg);
+	if (!priv) {
+		rcu_read_unlock();
+		return -1;	/* not ours: let ip6_tunnel have a look */
+	}
+	if (dstm_rcv_decap(priv, cfg, skb))
+		gro_cells_receive(&priv->gro_cells, skb);
 	rcu_read_unlock();
 	return 0;
 }

@@ -319,6 +319,24 @@ static struct dst_entry *dstm_map_route(struct dstm_dev *priv,
 	return dst;
 }
 
+/*
+ * Send @skb to mapping @m's client over @dst (from dstm_map_route(), so
+ * without a reference) and count it in the mapping.
+ */
+static void dstm_xmit_map(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+			  struct sk_buff *skb, struct dstm_map *m,
+			  struct dst_entry *dst, struct flowi6 *fl6)
+{
+	unsigned int len;
+
+	len = dstm_encap(priv, cfg, skb, dst, true, fl6);
+	if (likely(len)) {
+		atomic64_inc(&m->tx_packets);
+		atomic64_add(len, &m->tx_bytes);
+		dstm_map_touch(m);
+	}
+}
+
 /* TEP mode: the mapping of the destination names the client. */
 static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 			  struct sk_buff *skb)
@@ -330,7 +348,6 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	enum dstm_drop_reason why;
 	struct dst_entry *dst;
 	struct dstm_map *m;
-	unsigned int len;
 	u16 port;
 	int err;
 
@@ -361,12 +378,48 @@ static void dstm_xmit_tep(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 				 ICMP_HOST_UNREACH, 0);
 		return;
 	}
-	len = dstm_encap(priv, cfg, skb, dst, true, &fl6);
-	if (likely(len)) {
-		atomic64_inc(&m->tx_packets);
-		atomic64_add(len, &m->tx_bytes);
-		dstm_map_touch(m);
-	}
+	dstm_xmit_map(priv, cfg, skb, m, dst, &fl6);
+}
+
+/*
+ * The fast path's encapsulation (fastpath.c): forward @skb, an IPv4 packet
+ * just received for mapping @m, straight into the tunnel, doing what
+ * ip_forward() would have done to it on the way.  Returns false, with
+ * @skb untouched, for a packet that needs more than that: one that does
+ * not fit the tunnel (the normal path sends the ICMP error or fragments)
+ * or whose client has no route (the normal path reports it).
+ */
+bool dstm_xmit_fast(struct dstm_dev *priv, const struct dstm_cfg *cfg,
+		    struct sk_buff *skb, struct dstm_map *m)
+{
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_IPIP,
+		.saddr = cfg->local,
+		.daddr = m->ipv6,
+	};
+	struct dst_entry *dst;
+	unsigned int mtu;
+
+	if (unlikely(ipv6_addr_any(&cfg->local)))
+		return false;
+	dst = dstm_map_route(priv, cfg, m, &fl6);
+	if (IS_ERR(dst) || dst->dev == priv->dev)
+		return false;
+	/* The IPv4 route into the tunnel has the device's MTU. */
+	mtu = min_t(int, READ_ONCE(priv->dev->mtu),
+		    dst_mtu(dst) - DSTM_ENCAP_HLEN);
+	if (skb->len > mtu &&
+	    (!skb_is_gso(skb) || !skb_gso_validate_network_len(skb, mtu)))
+		return false;
+	/* A header shared with a clone (a packet socket's) is copied. */
+	if (skb_ensure_writable(skb, sizeof(struct iphdr)))
+		return false;
+
+	ip_decrease_ttl(ip_hdr(skb));
+	/* A receive timestamp is not a departure time for the qdiscs. */
+	skb_clear_tstamp(skb);
+	dstm_xmit_map(priv, cfg, skb, m, dst, &fl6);
+	return true;
 }
 
 netdev_tx_t dstm_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -143,6 +143,11 @@ enum dstm_attr {
 	DSTM_A_MAP,		/* nest, enum dstm_map_attr */
 	DSTM_A_DST,		/* be32: destination that needed an address */
 	DSTM_A_REPLACE,		/* flag: MAP_NEW may update an existing mapping */
+	/* nest, enum dstm_fastpath_attr: the devices whose ingress takes the
+	 * fast path (TEP mode).  DEV_SET replaces the whole set; an empty
+	 * nest clears it.  See Documentation/fastpath.md.
+	 */
+	DSTM_A_FASTPATH,
 	__DSTM_A_MAX
 };
 
@@ -168,6 +173,16 @@ enum dstm_map_attr {
 
 #define DSTM_MAP_A_MAX (__DSTM_MAP_A_MAX - 1)
 
+enum dstm_fastpath_attr {
+	DSTM_FASTPATH_A_UNSPEC,
+	DSTM_FASTPATH_A_IFINDEX,	/* u32, repeated: one per device */
+	__DSTM_FASTPATH_A_MAX
+};
+
+#define DSTM_FASTPATH_A_MAX (__DSTM_FASTPATH_A_MAX - 1)
+/* At most this many fast-path devices per dstm device. */
+#define DSTM_FASTPATH_MAX_DEVS	16
+
 enum dstm_stats_attr {
 	DSTM_STATS_A_UNSPEC,
 	DSTM_STATS_A_PAD,
@@ -177,6 +192,8 @@ enum dstm_stats_attr {
 	DSTM_STATS_A_RX_BYTES,		/* u64 */
 	DSTM_STATS_A_QUEUED,		/* u64: packets held for an address */
 	DSTM_STATS_A_ADDR_NEEDED,	/* u64: ADDR_NEEDED events raised */
+	DSTM_STATS_A_FAST_TX_PACKETS,	/* u64: encapsulated at ingress */
+	DSTM_STATS_A_FAST_RX_PACKETS,	/* u64: decapsulated at ingress */
 	__DSTM_STATS_A_MAX
 };
 
