@@ -90,6 +90,11 @@
 #define MSG_EXISTS	"mapping already exists"
 #define MSG_GEOMETRY	"IPv4 address is already mapped with a different port set offset or PSID length"
 #define MSG_NO_SUCH	"no such mapping"
+#define MSG_FP_NODEV	"fast path device not found"
+#define MSG_FP_DSTM	"fast path device is a dstm device"
+#define MSG_FP_TWICE	"fast path device listed twice"
+#define MSG_FP_MANY	"too many fast path devices"
+#define MSG_FP_CLIENT	"fast path is a TEP-mode setting"
 /* lib/nlattr.c and net/netlink/genetlink.c, the same on 6.1 and 6.12 */
 #define MSG_RANGE	"integer out of range"
 #define MSG_BINLEN	"binary attribute size out of range"
@@ -495,6 +500,10 @@ struct dev {
 	int64_t qlen, qtimeout, count, gen;	/* u32 */
 	int nstats, ndrops;	/* u64 counters in the nests */
 	int64_t stats[DSTM_STATS_A_MAX + 1], drops[DSTM_DROP_A_MAX + 1];
+	bool has_stat[DSTM_STATS_A_MAX + 1];
+	/* DSTM_A_FASTPATH: its ifindexes, in the order given */
+	int nfast;
+	uint32_t fast[DSTM_FASTPATH_MAX_DEVS + 8];
 	bool badlen;
 	struct map map;
 };
@@ -606,6 +615,7 @@ static void parse_dev(struct dev *d, const struct nlmsghdr *nlh)
 					continue;
 				}
 				d->stats[st] = nla_get_u64(s);
+				d->has_stat[st] = true;
 				d->nstats++;
 			}
 			break;
@@ -622,6 +632,18 @@ static void parse_dev(struct dev *d, const struct nlmsghdr *nlh)
 				}
 				d->drops[st] = nla_get_u64(s);
 				d->ndrops++;
+			}
+			break;
+		case DSTM_A_FASTPATH:
+			nla_for_each_nested(s, a, rem2) {
+				if (nla_type(s) != DSTM_FASTPATH_A_IFINDEX ||
+				    nla_len(s) != 4 ||
+				    d->nfast == (int)(sizeof(d->fast) /
+						      sizeof(d->fast[0]))) {
+					d->badlen = true;
+					continue;
+				}
+				d->fast[d->nfast++] = nla_get_u32(s);
 			}
 			break;
 		}
@@ -736,6 +758,19 @@ static int link_set_up(int ifindex)
 	if (!m)
 		return -ENOMEM;
 	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	return rtnl_talk(m);
+}
+
+static int link_set_netns(int ifindex, int nsfd)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK,
+					      NLM_F_REQUEST | NLM_F_ACK);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+
+	if (!m)
+		return -ENOMEM;
+	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	nla_put_u32(m, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	return rtnl_talk(m);
 }
 
@@ -1973,6 +2008,385 @@ TEST_F(dstm, dev_set_mode_flushes)
 	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
 	ASSERT_EQ(1, d.count);
 	nlc_close(ev);
+}
+
+/* ------------------------------------------------------------------ */
+/* The fast path (DSTM_A_FASTPATH): the set, its rejections, counters  */
+
+/*
+ * A FASTPATH nest of @n ifindexes (@flag: NLA_F_NESTED, or 0 to test its
+ * absence); the offset of each IFINDEX goes to @item_off (if not NULL).
+ * Returns the offset of the nest.
+ */
+static uint32_t req_fastpath(struct req *r, const int *idx, int n, int flag,
+			     uint32_t *item_off)
+{
+	uint32_t nest_off = req_tail(r);
+	struct nlattr *nest;
+	int i;
+
+	nla_put(r->msg, DSTM_A_FASTPATH | flag, 0, NULL);
+	r->off[DSTM_A_FASTPATH] = nest_off;
+	for (i = 0; i < n; i++) {
+		uint32_t v = (uint32_t)idx[i];
+
+		if (item_off)
+			item_off[i] = req_tail(r);
+		nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 4, &v);
+	}
+	nest = (void *)((char *)nlmsg_hdr(r->msg) + nest_off);
+	nest->nla_len = (uint16_t)(req_tail(r) - nest_off);
+	return nest_off;
+}
+
+/* DEV_SET with only the fast-path set (n = 0: an empty nest, clearing). */
+static int fastpath_set(struct nlc *c, int ifindex, const int *idx, int n,
+			struct res *res)
+{
+	struct req *r = req_new(c, DSTM_CMD_DEV_SET, 0);
+
+	req_dev(r, ifindex);
+	req_fastpath(r, idx, n, NLA_F_NESTED, NULL);
+	return nlc_do(c, r, NULL, NULL, res);
+}
+
+/* The set DEV_GET reports is exactly idx[0 .. n-1], in any order. */
+static bool fastpath_is(const struct dev *d, const int *idx, int n)
+{
+	int i, j;
+
+	if (d->badlen || d->nfast != n || d->has[DSTM_A_FASTPATH] != (n > 0))
+		return false;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < d->nfast; j++)
+			if (d->fast[j] == (uint32_t)idx[i])
+				break;
+		if (j == d->nfast)
+			return false;
+	}
+	return true;
+}
+
+#define ASSERT_FASTPATH(d, idx, n)						\
+	ASSERT_TRUE(fastpath_is(&(d), idx, n))					\
+		TH_LOG("DEV_GET fast path: %d ifindexes (has %d, badlen %d): "	\
+		       "%u %u %u, want %d", (d).nfast,				\
+		       (d).has[DSTM_A_FASTPATH], (d).badlen, (d).fast[0],	\
+		       (d).fast[1], (d).fast[2], n)
+
+/* A device of the fixture the test deleted (or moved) itself. */
+static void forget_extra(FIXTURE_DATA(dstm) *self, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < self->nextra; i++) {
+		if (self->extra[i] == ifindex) {
+			self->extra[i] = self->extra[--self->nextra];
+			return;
+		}
+	}
+}
+
+/* DEV_SET replaces the whole set, DEV_GET (do and dump) returns it. */
+TEST_F(dstm, fastpath_set_get)
+{
+	struct devs *ds = calloc(1, sizeof(*ds));
+	int fp[3], i, found = 0;
+	struct dev d;
+	struct req *r;
+
+	ASSERT_NE(NULL, ds);
+	fp[0] = add_extra(_metadata, self, "fp0", "dummy");
+	fp[1] = add_extra(_metadata, self, "fp1", "dummy");
+	fp[2] = add_extra(_metadata, self, "fp2", "dummy");
+	ASSERT_LT(0, fp[0]);
+	ASSERT_LT(0, fp[1]);
+	ASSERT_LT(0, fp[2]);
+	ASSERT_EQ(0, make_tep(self->c, self->ifindex));
+
+	/* none at first: no FASTPATH attribute */
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	check_dev_complete(_metadata, &d);
+	ASSERT_FASTPATH(d, fp, 0);
+
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp, 2, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	check_dev_complete(_metadata, &d);
+	ASSERT_FASTPATH(d, fp, 2);
+
+	/* the dump carries it too */
+	ASSERT_EQ(0, nlc_do(self->c, req_new(self->c, DSTM_CMD_DEV_GET,
+					     NLM_F_DUMP), cb_devs, ds, NULL));
+	for (i = 0; i < ds->n; i++) {
+		if (ds->d[i].ifindex != (uint32_t)self->ifindex)
+			continue;
+		found++;
+		ASSERT_FASTPATH(ds->d[i], fp, 2);
+	}
+	ASSERT_EQ(1, found);
+
+	/* a DEV_SET without FASTPATH keeps the set */
+	r = req_new(self->c, DSTM_CMD_DEV_SET, 0);
+	req_dev(r, self->ifindex);
+	req_u8(r, DSTM_A_HOPLIMIT, 99);
+	ASSERT_EQ(0, nlc_do(self->c, r, NULL, NULL, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	ASSERT_EQ(99, d.hoplimit);
+	ASSERT_FASTPATH(d, fp, 2);
+
+	/* the whole set is replaced, not added to */
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp + 2, 1, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	ASSERT_FASTPATH(d, fp + 2, 1);
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp, 3, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	ASSERT_FASTPATH(d, fp, 3);
+
+	/* an empty nest clears it; clearing an empty set is fine */
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, NULL, 0, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	check_dev_complete(_metadata, &d);
+	ASSERT_FASTPATH(d, fp, 0);
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, NULL, 0, NULL));
+
+	/* by name, with the mode in the same request */
+	r = req_new(self->c, DSTM_CMD_DEV_SET, 0);
+	req_str(r, DSTM_A_IFNAME, "dstm0");
+	req_u8(r, DSTM_A_MODE, DSTM_MODE_TEP);
+	req_fastpath(r, fp + 1, 2, NLA_F_NESTED, NULL);
+	ASSERT_EQ(0, nlc_do(self->c, r, NULL, NULL, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	ASSERT_FASTPATH(d, fp + 1, 2);
+	free(ds);
+}
+
+/* DEV_GET until the set has @n devices (at most 2 s; it should be at once). */
+static int dev_get_nfast(struct nlc *c, int ifindex, int n, struct dev *d)
+{
+	int tries, err = 0;
+
+	for (tries = 0; tries < 20; tries++) {
+		err = dev_get(c, ifindex, d);
+		if (err || d->nfast == n)
+			break;
+		usleep(100 * 1000);
+	}
+	return err;
+}
+
+/* "A device that is deleted or moved to another namespace leaves the set." */
+TEST_F(dstm, fastpath_device_leaves)
+{
+	int fp[3], nsfd, self_ns = open("/proc/self/ns/net", O_RDONLY);
+	struct dev d;
+
+	ASSERT_LE(0, self_ns);
+	fp[0] = add_extra(_metadata, self, "fp0", "dummy");
+	fp[1] = add_extra(_metadata, self, "fp1", "dummy");
+	fp[2] = add_extra(_metadata, self, "fp2", "dummy");
+	ASSERT_LT(0, fp[0]);
+	ASSERT_LT(0, fp[1]);
+	ASSERT_LT(0, fp[2]);
+	ASSERT_EQ(0, make_tep(self->c, self->ifindex));
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp, 3, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+	ASSERT_FASTPATH(d, fp, 3);
+
+	/* deleted: fp0 goes, fp1 and fp2 stay */
+	ASSERT_EQ(0, link_del(fp[0]));
+	forget_extra(self, fp[0]);
+	ASSERT_EQ(0, dev_get_nfast(self->c, self->ifindex, 2, &d));
+	ASSERT_FASTPATH(d, fp + 1, 2);
+
+	/* moved to another namespace: fp1 goes */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	nsfd = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_EQ(0, setns(self_ns, CLONE_NEWNET));
+	ASSERT_LE(0, nsfd);
+	ASSERT_EQ(0, link_set_netns(fp[1], nsfd));
+	forget_extra(self, fp[1]);
+	ASSERT_EQ(0, dev_get_nfast(self->c, self->ifindex, 1, &d));
+	ASSERT_FASTPATH(d, fp + 2, 1);
+	close(nsfd);		/* the namespace and fp1 go away */
+
+	/* deleting the last one leaves an empty set: no attribute */
+	ASSERT_EQ(0, link_del(fp[2]));
+	forget_extra(self, fp[2]);
+	ASSERT_EQ(0, dev_get_nfast(self->c, self->ifindex, 0, &d));
+	check_dev_complete(_metadata, &d);
+	ASSERT_FASTPATH(d, fp, 0);
+	close(self_ns);
+}
+
+/* Every rejection of the kernel's and of the nested policy. */
+TEST_F(dstm, fastpath_rejects)
+{
+	int fp[DSTM_FASTPATH_MAX_DEVS + 1], other, i;
+	uint32_t item[DSTM_FASTPATH_MAX_DEVS + 1], nest_at;
+	struct dev before, after;
+	char name[IFNAMSIZ];
+	struct res res;
+	struct req *r;
+
+	for (i = 0; i < DSTM_FASTPATH_MAX_DEVS + 1; i++) {
+		snprintf(name, sizeof(name), "fp%d", i);
+		fp[i] = add_extra(_metadata, self, name, "dummy");
+		ASSERT_LT(0, fp[i]);
+	}
+	other = add_extra(_metadata, self, "dstm1", "dstm");
+	ASSERT_LT(0, other);
+
+	/* a client refuses any set, pointing at it */
+	r = req_new(self->c, DSTM_CMD_DEV_SET, 0);
+	req_dev(r, self->ifindex);
+	nest_at = req_fastpath(r, fp, 1, NLA_F_NESTED, NULL);
+	nlc_do(self->c, r, NULL, NULL, &res);
+	ASSERT_REJECTED(res, EINVAL, MSG_FP_CLIENT, nest_at);
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &after));
+	ASSERT_FASTPATH(after, fp, 0);
+	/* the empty set is no TEP setting: a client may clear it */
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, NULL, 0, NULL));
+
+	/* becoming a TEP in the same request is fine */
+	r = req_new(self->c, DSTM_CMD_DEV_SET, 0);
+	req_dev(r, self->ifindex);
+	req_u8(r, DSTM_A_MODE, DSTM_MODE_TEP);
+	req_ip6(r, DSTM_A_LOCAL, "2001:db8::1");
+	req_fastpath(r, fp, 1, NLA_F_NESTED, NULL);
+	ASSERT_EQ(0, nlc_do(self->c, r, NULL, NULL, NULL));
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &before));
+	ASSERT_FASTPATH(before, fp, 1);
+
+#define FP_REJECT(what, errno_, text, at_expr, build) do {			\
+		uint32_t __at;							\
+		r = req_new(self->c, DSTM_CMD_DEV_SET, 0);			\
+		req_dev(r, self->ifindex);					\
+		req_u8(r, DSTM_A_HOPLIMIT, (uint8_t)(before.hoplimit + 1));	\
+		build;								\
+		__at = (at_expr);						\
+		nlc_do(self->c, r, NULL, NULL, &res);				\
+		EXPECT_REJECTED_CTX(res, errno_, text, __at, "%s", what);	\
+		ASSERT_EQ(0, dev_get(self->c, self->ifindex, &after));		\
+		EXPECT_TRUE(after.hoplimit == before.hoplimit &&		\
+			    after.mode == before.mode &&			\
+			    fastpath_is(&after, fp, 1))				\
+			TH_LOG("%s: a rejected DEV_SET changed the device", what); \
+	} while (0)
+
+	/* the kernel's own checks, pointing at the device at fault */
+	{
+		int bad[2] = { fp[1], 999999 };
+
+		FP_REJECT("unknown ifindex", ENODEV, MSG_FP_NODEV, item[1],
+			  req_fastpath(r, bad, 2, NLA_F_NESTED, item));
+	}
+	{
+		int bad[2] = { fp[1], other };
+
+		FP_REJECT("another dstm device", EINVAL, MSG_FP_DSTM, item[1],
+			  req_fastpath(r, bad, 2, NLA_F_NESTED, item));
+		bad[1] = self->ifindex;
+		FP_REJECT("the dstm device itself", EINVAL, MSG_FP_DSTM, item[1],
+			  req_fastpath(r, bad, 2, NLA_F_NESTED, item));
+	}
+	{
+		int bad[3] = { fp[1], fp[2], fp[1] };
+
+		FP_REJECT("listed twice", EINVAL, MSG_FP_TWICE, item[2],
+			  req_fastpath(r, bad, 3, NLA_F_NESTED, item));
+	}
+	FP_REJECT("17 devices", E2BIG, MSG_FP_MANY,
+		  item[DSTM_FASTPATH_MAX_DEVS],
+		  req_fastpath(r, fp, DSTM_FASTPATH_MAX_DEVS + 1, NLA_F_NESTED,
+			       item));
+	/* a request without FASTPATH keeps the set: nothing to point at */
+	FP_REJECT("switching to client with the set kept", EINVAL,
+		  MSG_FP_CLIENT, 0, req_u8(r, DSTM_A_MODE, DSTM_MODE_CLIENT));
+	FP_REJECT("switching to client with a new set", EINVAL, MSG_FP_CLIENT,
+		  nest_at, (req_u8(r, DSTM_A_MODE, DSTM_MODE_CLIENT),
+			    nest_at = req_fastpath(r, fp + 1, 2, NLA_F_NESTED,
+						   item)));
+
+	/* the nested policy: points at the attribute at fault */
+	{
+		int bad[2] = { fp[1], 0 };
+
+		FP_REJECT("ifindex 0", ERANGE, MSG_RANGE, item[1],
+			  req_fastpath(r, bad, 2, NLA_F_NESTED, item));
+	}
+	{
+		uint16_t two = 3;
+
+		FP_REJECT("IFINDEX of 2 bytes", EINVAL, MSG_ATTRLEN, item[1],
+			  (nest_at = req_tail(r),
+			   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+			   item[0] = req_tail(r),
+			   nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 4, &fp[1]),
+			   item[1] = req_tail(r),
+			   nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 2, &two),
+			   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
+					      nest_at))->nla_len =
+				(uint16_t)(req_tail(r) - nest_at)));
+		FP_REJECT("IFINDEX of 8 bytes", EINVAL, MSG_ATTRLEN, item[0],
+			  (nest_at = req_tail(r),
+			   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+			   item[0] = req_tail(r),
+			   nla_put_u64(r->msg, DSTM_FASTPATH_A_IFINDEX, fp[1]),
+			   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
+					      nest_at))->nla_len =
+				(uint16_t)(req_tail(r) - nest_at)));
+	}
+	FP_REJECT("unknown attribute in the nest", EINVAL, MSG_UNKNOWN, item[1],
+		  (nest_at = req_tail(r),
+		   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+		   item[0] = req_tail(r),
+		   nla_put_u32(r->msg, DSTM_FASTPATH_A_IFINDEX, (uint32_t)fp[1]),
+		   item[1] = req_tail(r),
+		   nla_put_u32(r->msg, DSTM_FASTPATH_A_MAX + 1, (uint32_t)fp[2]),
+		   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
+				      nest_at))->nla_len =
+			(uint16_t)(req_tail(r) - nest_at)));
+	FP_REJECT("FASTPATH without NLA_F_NESTED", EINVAL, MSG_NESTED, nest_at,
+		  nest_at = req_fastpath(r, fp + 1, 1, 0, NULL));
+#undef FP_REJECT
+
+	/* clearing it in the request that switches to client is fine */
+	r = req_new(self->c, DSTM_CMD_DEV_SET, 0);
+	req_dev(r, self->ifindex);
+	req_u8(r, DSTM_A_MODE, DSTM_MODE_CLIENT);
+	req_fastpath(r, NULL, 0, NLA_F_NESTED, NULL);
+	ASSERT_EQ(0, nlc_do(self->c, r, NULL, NULL, &res))
+		TH_LOG("mode client with an empty set: %s", res.msg);
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &after));
+	ASSERT_EQ(DSTM_MODE_CLIENT, after.mode);
+	ASSERT_FASTPATH(after, fp, 0);
+
+	/* the limit itself is accepted */
+	ASSERT_EQ(0, set_mode(self->c, self->ifindex, DSTM_MODE_TEP));
+	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp,
+				  DSTM_FASTPATH_MAX_DEVS, &res))
+		TH_LOG("16 devices: %s", res.msg);
+	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &after));
+	ASSERT_FASTPATH(after, fp, DSTM_FASTPATH_MAX_DEVS);
+}
+
+/* The two counters are in DEV_GET's stats, in both modes, from the start. */
+TEST_F(dstm, fastpath_counters)
+{
+	struct dev d;
+	int mode;
+
+	for (mode = DSTM_MODE_CLIENT; mode <= DSTM_MODE_TEP; mode++) {
+		ASSERT_EQ(0, set_mode(self->c, self->ifindex, (uint8_t)mode));
+		ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
+		ASSERT_FALSE(d.badlen);
+		ASSERT_TRUE(d.has_stat[DSTM_STATS_A_FAST_TX_PACKETS])
+			TH_LOG("mode %d: no FAST_TX_PACKETS", mode);
+		ASSERT_TRUE(d.has_stat[DSTM_STATS_A_FAST_RX_PACKETS])
+			TH_LOG("mode %d: no FAST_RX_PACKETS", mode);
+		ASSERT_EQ(0, d.stats[DSTM_STATS_A_FAST_TX_PACKETS]);
+		ASSERT_EQ(0, d.stats[DSTM_STATS_A_FAST_RX_PACKETS]);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -24,7 +24,7 @@ void print_usage(FILE *f)
 "  show [DEV]                       configuration, statistics and drops\n"
 "  set DEV [mode client|tep] [local IPV6] [tep IPV6] [addr IPV4|none]\n"
 "          [psid-offset A] [psid-len K] [psid P] [hoplimit N]\n"
-"          [queue-len N] [queue-timeout MS]\n"
+"          [queue-len N] [queue-timeout MS] [fastpath IF[,IF]...|none]\n"
 "  map add DEV ipv4 IPV4 ipv6 IPV6 [psid P psid-len K [psid-offset A]]\n"
 "          [lifetime SECONDS]\n"
 "  map replace DEV ...              as add, renewing an existing mapping\n"

@@ -51,6 +51,50 @@ bool valid_ifname(const char *s)
 	return true;
 }
 
+int parse_iflist(const char *s, char (*names)[IF_NAMESIZE], unsigned int max,
+		 char *err, size_t len)
+{
+	unsigned int n = 0, i;
+	const char *p = s;
+
+	if (!strcmp(s, "none"))
+		return 0;
+	for (;;) {
+		size_t l = strcspn(p, ",");
+		char name[IF_NAMESIZE];
+
+		if (!l) {
+			snprintf(err, len, "empty device name");
+			return -1;
+		}
+		if (l >= IF_NAMESIZE) {
+			snprintf(err, len, "device name '%.*s...' is longer than %d characters",
+				 IF_NAMESIZE - 1, p, IF_NAMESIZE - 1);
+			return -1;
+		}
+		memcpy(name, p, l);
+		name[l] = '\0';
+		if (!valid_ifname(name)) {
+			snprintf(err, len, "bad device name '%s'", name);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (!strcmp(names[i], name)) {
+				snprintf(err, len, "'%s' listed twice", name);
+				return -1;
+			}
+		}
+		if (n == max) {
+			snprintf(err, len, "more than %u devices", max);
+			return -1;
+		}
+		memcpy(names[n++], name, l + 1);
+		if (!p[l])
+			return (int)n;
+		p += l + 1;
+	}
+}
+
 static const char *const modes[] = {
 	[DSTM_MODE_CLIENT] = "client",
 	[DSTM_MODE_TEP] = "tep",
@@ -96,6 +140,10 @@ void kw_expect(const struct kw *k, char *buf, size_t len)
 	case KW_MODE:
 		snprintf(buf, len, "client or tep");
 		break;
+	case KW_IFLIST:
+		snprintf(buf, len, "none or up to %d device names separated by commas",
+			 KW_IFLIST_MAX);
+		break;
 	}
 }
 
@@ -109,9 +157,10 @@ static void kw_list(const struct kw *kws, char *buf, size_t len)
 			      kws->name);
 }
 
-static bool parse_value(struct kw *k, const char *s)
+/* why: what is wrong with a list, when there is more to say. */
+static bool parse_value(struct kw *k, const char *s, char *why, size_t len)
 {
-	int mode;
+	int mode, n;
 
 	switch (k->type) {
 	case KW_UINT:
@@ -126,13 +175,19 @@ static bool parse_value(struct kw *k, const char *s)
 			return false;
 		k->num = mode;
 		return true;
+	case KW_IFLIST:
+		n = parse_iflist(s, k->ifs, KW_IFLIST_MAX, why, len);
+		if (n < 0)
+			return false;
+		k->nifs = n;
+		return true;
 	}
 	return false;
 }
 
 bool parse_kws(struct kw *kws, int argc, char **argv, char *err, size_t len)
 {
-	char what[64];
+	char what[64], why[96];
 	struct kw *k;
 	int i;
 
@@ -156,10 +211,11 @@ bool parse_kws(struct kw *kws, int argc, char **argv, char *err, size_t len)
 				 what);
 			return false;
 		}
-		if (!parse_value(k, argv[i + 1])) {
+		why[0] = '\0';
+		if (!parse_value(k, argv[i + 1], why, sizeof(why))) {
 			kw_expect(k, what, sizeof(what));
-			snprintf(err, len, "bad %s '%s' (expected %s)", k->name,
-				 argv[i + 1], what);
+			snprintf(err, len, "bad %s '%s'%s%s (expected %s)", k->name,
+				 argv[i + 1], *why ? ": " : "", why, what);
 			return false;
 		}
 		k->seen = true;

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <linux/dstm.h>
 
 #define ERRLEN 256
 
@@ -29,7 +31,10 @@ enum kw_type {
 	KW_IPV4,
 	KW_IPV6,
 	KW_MODE,
+	KW_IFLIST,	/* "none" or IF[,IF]...: see parse_iflist() */
 };
+
+#define KW_IFLIST_MAX	DSTM_FASTPATH_MAX_DEVS
 
 /* One "keyword VALUE" pair of a command's grammar. */
 struct kw {
@@ -40,6 +45,8 @@ struct kw {
 	unsigned long num;		/* KW_UINT, KW_MODE */
 	struct in_addr ipv4;
 	struct in6_addr ipv6;
+	unsigned int nifs;			/* KW_IFLIST: 0 for "none" */
+	char ifs[KW_IFLIST_MAX][IF_NAMESIZE];
 };
 
 #define KW_END { .name = NULL }
@@ -49,6 +56,14 @@ bool parse_kws(struct kw *kws, int argc, char **argv, char *err, size_t len);
 struct kw *kw_find(struct kw *kws, const char *name);
 /* Describes what a keyword's value must be ("an IPv4 address", ...). */
 void kw_expect(const struct kw *k, char *buf, size_t len);
+
+/*
+ * A list of device names: "none" (returns 0), or 1 to max valid names
+ * separated by commas, without empty names or repeats.  Returns how many
+ * names were stored in names, or -1 with err set to what is wrong.
+ */
+int parse_iflist(const char *s, char (*names)[IF_NAMESIZE], unsigned int max,
+		 char *err, size_t len);
 
 /*
  * Split a batch line into words, in place: blanks separate words, '#' at

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dstmctl set DEV [KEYWORD VALUE]...: DSTM_CMD_DEV_SET. */
+#include <net/if.h>
 #include <string.h>
 
 #include "dstmctl.h"
@@ -17,22 +18,24 @@ int cmd_set(struct ctx *ctx, int argc, char **argv)
 		{ .name = "hoplimit", .type = KW_UINT, .min = 1, .max = 255 },
 		{ .name = "queue-len", .type = KW_UINT, .max = 4096 },
 		{ .name = "queue-timeout", .type = KW_UINT, .min = 1, .max = 60000 },
+		{ .name = "fastpath", .type = KW_IFLIST },
 		KW_END
 	};
 	struct kw *mode = &kws[0], *local = &kws[1], *tep = &kws[2];
 	struct kw *addr = &kws[3], *off = &kws[4], *len = &kws[5];
 	struct kw *psid = &kws[6], *hop = &kws[7], *qlen = &kws[8];
-	struct kw *qtime = &kws[9];
+	struct kw *qtime = &kws[9], *fast = &kws[10];
 	struct dstm_device d = { 0 };
 	struct dstm_sock *sk;
 	char err[ERRLEN];
+	unsigned int n;
 	int i, ret;
 
 	ret = check_dev(ctx, "set", argc ? argv[0] : NULL, kws);
 	if (ret)
 		return ret;
 	if (argc == 1)
-		return usage_error(ctx, "set: nothing to set (expected mode, local, tep, addr, psid-offset, psid-len, psid, hoplimit, queue-len or queue-timeout)");
+		return usage_error(ctx, "set: nothing to set (expected mode, local, tep, addr, psid-offset, psid-len, psid, hoplimit, queue-len, queue-timeout or fastpath)");
 
 	/* "addr none" removes the address: 0.0.0.0 in the API. */
 	for (i = 1; i + 1 < argc; i += 2)
@@ -87,6 +90,17 @@ int cmd_set(struct ctx *ctx, int argc, char **argv)
 	if (qtime->seen) {
 		d.present |= DSTM_BIT(DSTM_A_QUEUE_TIMEOUT);
 		d.queue_timeout = qtime->num;
+	}
+	if (fast->seen) {
+		/* Names of this namespace, which is the kernel's too. */
+		d.present |= DSTM_BIT(DSTM_A_FASTPATH);
+		for (n = 0; n < fast->nifs; n++) {
+			d.fastpath[n] = if_nametoindex(fast->ifs[n]);
+			if (!d.fastpath[n])
+				return usage_error(ctx, "set: unknown fastpath device '%s'",
+						   fast->ifs[n]);
+		}
+		d.fastpath_count = fast->nifs;
 	}
 
 	ret = ctx_sock(ctx, "set", &sk);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dstmctl [-j] show [DEV]: configuration, statistics and drop counters. */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@ static const char *const stat_names[DSTM_STATS_A_MAX + 1] = {
 	[DSTM_STATS_A_RX_BYTES]		= "rx_bytes",
 	[DSTM_STATS_A_QUEUED]		= "queued",
 	[DSTM_STATS_A_ADDR_NEEDED]	= "addr_needed",
+	[DSTM_STATS_A_FAST_TX_PACKETS]	= "fast_tx_packets",
+	[DSTM_STATS_A_FAST_RX_PACKETS]	= "fast_rx_packets",
 };
 
 static const char *const drop_names[DSTM_DROP_A_MAX + 1] = {
@@ -55,8 +58,38 @@ static void print_counters(const char *title, const char *const *names,
 	for (i = 1; i <= max; i++) {
 		if (!names[i] || !(present & DSTM_BIT(i)))
 			continue;
-		printf("    %-14s %llu\n", names[i], (unsigned long long)val[i]);
+		printf("    %-15s %llu\n", names[i], (unsigned long long)val[i]);
 	}
+}
+
+/*
+ * A kernel without the fast path sends no fast-path counters: then an
+ * absent DSTM_A_FASTPATH says nothing (else it is the empty set).
+ */
+static bool knows_fastpath(const struct dstm_device *d)
+{
+	return HAS(d, DSTM_A_FASTPATH) ||
+	       d->stats_present & DSTM_BIT(DSTM_STATS_A_FAST_TX_PACKETS);
+}
+
+static void print_fastpath(const struct dstm_device *d)
+{
+	char name[IF_NAMESIZE];
+	uint32_t i;
+
+	if (!d->fastpath_count) {
+		printf("  fast path: none\n");
+		return;
+	}
+	printf("  fast path:");
+	for (i = 0; i < d->fastpath_count; i++) {
+		/* A device deleted since the kernel answered has no name. */
+		if (if_indextoname(d->fastpath[i], name))
+			printf("%s %s", i ? "," : "", name);
+		else
+			printf("%s ifindex %u", i ? "," : "", d->fastpath[i]);
+	}
+	putchar('\n');
 }
 
 static void print_dev(const struct dstm_device *d)
@@ -98,6 +131,8 @@ static void print_dev(const struct dstm_device *d)
 	if (!client && HAS(d, DSTM_A_MAP_COUNT))
 		printf("  mappings: %u (generation %u)\n", d->map_count,
 		       d->generation);
+	if (!client && knows_fastpath(d))
+		print_fastpath(d);
 	print_counters("stats", stat_names, DSTM_STATS_A_MAX, d->stats,
 		       d->stats_present);
 	print_counters("drops", drop_names, DSTM_DROP_A_MAX, d->drops,
@@ -127,6 +162,7 @@ static void json_dev(struct json *j, const struct dstm_device *d)
 {
 	char buf[INET6_ADDRSTRLEN];
 	const char *mode = mode_name(d->mode);
+	uint32_t f;
 
 	json_object(j, NULL);
 	json_uint(j, "ifindex", d->ifindex);
@@ -190,6 +226,17 @@ static void json_dev(struct json *j, const struct dstm_device *d)
 	JSON_U("map_count", DSTM_A_MAP_COUNT, map_count);
 	JSON_U("generation", DSTM_A_GENERATION, generation);
 #undef JSON_U
+	/* Names; the ifindex (a number) of a device deleted meanwhile. */
+	json_array(j, "fastpath");
+	for (f = 0; f < d->fastpath_count; f++) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(d->fastpath[f], name))
+			json_string(j, NULL, name);
+		else
+			json_uint(j, NULL, d->fastpath[f]);
+	}
+	json_end(j);
 	json_counters(j, "stats", stat_names, DSTM_STATS_A_MAX, d->stats,
 		      d->stats_present);
 	json_counters(j, "drops", drop_names, DSTM_DROP_A_MAX, d->drops,

@@ -25,6 +25,7 @@ static struct nla_policy dev_policy[DSTM_A_MAX + 1] = {
 	[DSTM_A_DROPS]		= { .type = NLA_NESTED },
 	[DSTM_A_MAP]		= { .type = NLA_NESTED },
 	[DSTM_A_DST]		= { .type = NLA_U32 },
+	[DSTM_A_FASTPATH]	= { .type = NLA_NESTED },
 };
 
 int dstm_parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb)
@@ -51,7 +52,23 @@ static int parse_counters(struct nlattr *nest, int max, uint64_t *val,
 	return 0;
 }
 
-static int parse_dev(struct nlmsghdr *nlh, struct dstm_device *dev)
+/* The DSTM_A_FASTPATH nest: repeated DSTM_FASTPATH_A_IFINDEX. */
+static void parse_fastpath(struct nlattr *nest, struct dstm_device *dev)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != DSTM_FASTPATH_A_IFINDEX ||
+		    nla_len(a) != sizeof(uint32_t))
+			continue;	/* newer than us */
+		if (dev->fastpath_count == DSTM_FASTPATH_MAX_DEVS)
+			break;
+		dev->fastpath[dev->fastpath_count++] = nla_get_u32(a);
+	}
+}
+
+int dstm_parse_dev(struct nlmsghdr *nlh, struct dstm_device *dev)
 {
 	struct nlattr *tb[DSTM_A_MAX + 1];
 	int i;
@@ -91,6 +108,8 @@ static int parse_dev(struct nlmsghdr *nlh, struct dstm_device *dev)
 		dev->map_count = nla_get_u32(tb[DSTM_A_MAP_COUNT]);
 	if (tb[DSTM_A_GENERATION])
 		dev->generation = nla_get_u32(tb[DSTM_A_GENERATION]);
+	if (tb[DSTM_A_FASTPATH])
+		parse_fastpath(tb[DSTM_A_FASTPATH], dev);
 	if (tb[DSTM_A_STATS])
 		parse_counters(tb[DSTM_A_STATS], DSTM_STATS_A_MAX, dev->stats,
 			       &dev->stats_present);
@@ -106,7 +125,7 @@ static int parse_dev(struct nlmsghdr *nlh, struct dstm_device *dev)
 static int get_reply(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg)
 {
 	(void)sk;
-	return parse_dev(nlh, arg);
+	return dstm_parse_dev(nlh, arg);
 }
 
 int dstm_dev_get(struct dstm_sock *sk, const char *ifname,
@@ -129,7 +148,7 @@ static int dump_reply(struct dstm_sock *sk, struct nlmsghdr *nlh, void *arg)
 	(void)sk;
 	if (!dev)
 		return -ENOMEM;
-	if (parse_dev(nlh, dev) < 0)
+	if (dstm_parse_dev(nlh, dev) < 0)
 		return -EPROTO;
 	d->n++;
 	return 0;
@@ -152,6 +171,24 @@ int dstm_dev_dump(struct dstm_sock *sk, dstm_dev_cb cb, void *arg)
 	return ret;
 }
 
+int dstm_put_fastpath(struct nl_msg *msg, const struct dstm_device *dev)
+{
+	struct nlattr *nest;
+	uint32_t i;
+	int ret = 0;
+
+	nest = nla_nest_start(msg, DSTM_A_FASTPATH);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < dev->fastpath_count; i++)
+		ret |= nla_put_u32(msg, DSTM_FASTPATH_A_IFINDEX,
+				   dev->fastpath[i]);
+	if (ret)
+		return -EMSGSIZE;
+	/* nla_nest_end() would drop an empty nest: the kernel needs it. */
+	return nla_nest_end_keep_empty(msg, nest) < 0 ? -EMSGSIZE : 0;
+}
+
 int dstm_dev_set(struct dstm_sock *sk, const char *ifname,
 		 const struct dstm_device *dev)
 {
@@ -159,6 +196,13 @@ int dstm_dev_set(struct dstm_sock *sk, const char *ifname,
 	struct nl_msg *msg;
 	int ret = 0;
 
+	if ((p & DSTM_BIT(DSTM_A_FASTPATH)) &&
+	    dev->fastpath_count > DSTM_FASTPATH_MAX_DEVS) {
+		dstm_clear_err(sk);
+		dstm_set_errmsg(sk, "too many fast path devices (at most %d)",
+				DSTM_FASTPATH_MAX_DEVS);
+		return -EINVAL;
+	}
 	msg = dstm_msg_new(sk, DSTM_CMD_DEV_SET, NLM_F_ACK, ifname);
 	if (!msg)
 		return -ENOMEM;
@@ -182,6 +226,8 @@ int dstm_dev_set(struct dstm_sock *sk, const char *ifname,
 		ret |= nla_put_u32(msg, DSTM_A_QUEUE_LEN, dev->queue_len);
 	if (p & DSTM_BIT(DSTM_A_QUEUE_TIMEOUT))
 		ret |= nla_put_u32(msg, DSTM_A_QUEUE_TIMEOUT, dev->queue_timeout);
+	if (p & DSTM_BIT(DSTM_A_FASTPATH))
+		ret |= dstm_put_fastpath(msg, dev);
 	if (ret) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;

@@ -47,6 +47,14 @@ struct dstm_device {
 	uint32_t queue_timeout;		/* ms */
 	uint32_t map_count;
 	uint32_t generation;
+	/*
+	 * DSTM_A_FASTPATH (TEP mode): the ifindexes of the devices whose
+	 * ingress takes the fast path.  A reply carries the nest only when
+	 * the set is not empty (fastpath_count 0 and no present bit when it
+	 * is); ifindexes beyond DSTM_FASTPATH_MAX_DEVS are ignored.
+	 */
+	uint32_t fastpath_count;
+	uint32_t fastpath[DSTM_FASTPATH_MAX_DEVS];
 	uint32_t stats_present;		/* DSTM_BIT(DSTM_STATS_A_*) */
 	uint64_t stats[DSTM_STATS_A_MAX + 1];	/* indexed by DSTM_STATS_A_* */
 	uint32_t drops_present;		/* DSTM_BIT(DSTM_DROP_A_*) */
@@ -104,7 +112,12 @@ const char *dstm_open_errmsg(void);
 int dstm_dev_get(struct dstm_sock *sk, const char *ifname,
 		 struct dstm_device *dev);
 int dstm_dev_dump(struct dstm_sock *sk, dstm_dev_cb cb, void *arg);
-/* Sends only the attributes whose bits are set in dev->present. */
+/*
+ * Sends only the attributes whose bits are set in dev->present.  With
+ * DSTM_BIT(DSTM_A_FASTPATH) the fast-path set becomes fastpath[0 ..
+ * fastpath_count - 1] (fastpath_count 0 clears it); a count above
+ * DSTM_FASTPATH_MAX_DEVS is -EINVAL without asking the kernel.
+ */
 int dstm_dev_set(struct dstm_sock *sk, const char *ifname,
 		 const struct dstm_device *dev);
 

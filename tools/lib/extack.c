@@ -31,6 +31,7 @@ static const char *const dev_names[DSTM_A_MAX + 1] = {
 	[DSTM_A_DROPS]		= "drops",
 	[DSTM_A_MAP]		= "map",
 	[DSTM_A_DST]		= "dst",
+	[DSTM_A_FASTPATH]	= "fastpath",
 };
 
 static const char *const map_names[DSTM_MAP_A_MAX + 1] = {
@@ -48,24 +49,40 @@ static const char *const map_names[DSTM_MAP_A_MAX + 1] = {
 	[DSTM_MAP_A_LAST_USE]	= "last-use",
 };
 
-static const char *attr_name(bool in_map, int type, char *buf, size_t len)
+/*
+ * The name of attribute type in nest (0: the top level, DSTM_A_MAP or
+ * DSTM_A_FASTPATH).
+ */
+static const char *attr_name(int nest, int type, char *buf, size_t len)
 {
 	const char *name = NULL;
 
-	if (!in_map && type >= 0 && type <= DSTM_A_MAX)
+	if (nest == DSTM_A_FASTPATH) {
+		/* Its one attribute names the device: "fastpath" is the
+		 * keyword a user knows. */
+		if (type == DSTM_FASTPATH_A_IFINDEX)
+			return "fastpath";
+		snprintf(buf, len, "fastpath attribute %d", type);
+		return buf;
+	}
+	if (nest != DSTM_A_MAP && type >= 0 && type <= DSTM_A_MAX)
 		name = dev_names[type];
-	else if (in_map && type >= 0 && type <= DSTM_MAP_A_MAX)
+	else if (nest == DSTM_A_MAP && type >= 0 && type <= DSTM_MAP_A_MAX)
 		name = map_names[type];
 	if (name)
 		return name;
-	snprintf(buf, len, "%s%d", in_map ? "map attribute " : "attribute ",
-		 type);
+	snprintf(buf, len, "%s%d", nest == DSTM_A_MAP ? "map attribute " :
+		 "attribute ", type);
 	return buf;
 }
 
-/* The attribute of the request that starts at byte offset off, if any. */
+/*
+ * The attribute of the request that starts at byte offset off, if any;
+ * *nest is the type of the nest it sits in (DSTM_A_MAP, DSTM_A_FASTPATH)
+ * or 0 at the top level.
+ */
 static struct nlattr *attr_at(const struct nlmsghdr *req, uint32_t off,
-			      bool *in_map)
+			      int *nest)
 {
 	const struct genlmsghdr *gnlh = nlmsg_data(req);
 	struct nlattr *a, *b;
@@ -76,15 +93,16 @@ static struct nlattr *attr_at(const struct nlmsghdr *req, uint32_t off,
 		uint32_t aoff = (const char *)a - (const char *)req;
 
 		if (aoff == off) {
-			*in_map = false;
+			*nest = 0;
 			return a;
 		}
-		if (nla_type(a) != DSTM_A_MAP || off < aoff ||
+		if ((nla_type(a) != DSTM_A_MAP &&
+		     nla_type(a) != DSTM_A_FASTPATH) || off < aoff ||
 		    off >= aoff + nla_total_size(nla_len(a)))
 			continue;
 		nla_for_each_nested(b, a, rem2) {
 			if ((uint32_t)((const char *)b - (const char *)req) == off) {
-				*in_map = true;
+				*nest = nla_type(a);
 				return b;
 			}
 		}
@@ -144,29 +162,35 @@ int dstm_extack(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
 	}
 	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
 	    nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4) {
-		bool in_map = false;
+		int in = 0;
 
 		if (req && tb[NLMSGERR_ATTR_MISS_NEST] &&
 		    nla_len(tb[NLMSGERR_ATTR_MISS_NEST]) >= 4) {
 			struct nlattr *nest;
 
+			/* The nest itself, at the top level. */
 			nest = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]),
-				       &in_map);
-			in_map = nest && !in_map && nla_type(nest) == DSTM_A_MAP;
+				       &in);
+			in = nest && !in ? nla_type(nest) : 0;
 		}
 		snprintf(where, sizeof(where), "missing attribute %s",
-			 attr_name(in_map,
+			 attr_name(in,
 				   nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]),
 				   buf, sizeof(buf)));
 	} else if (req && tb[NLMSGERR_ATTR_OFFS] &&
 		   nla_len(tb[NLMSGERR_ATTR_OFFS]) >= 4) {
 		struct nlattr *a;
-		bool in_map;
+		int in;
 
-		a = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), &in_map);
-		if (a)
+		a = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), &in);
+		if (a && in == DSTM_A_FASTPATH &&
+		    nla_type(a) == DSTM_FASTPATH_A_IFINDEX && nla_len(a) == 4)
+			/* Which device of the list. */
+			snprintf(where, sizeof(where), "attribute fastpath, ifindex %u",
+				 nla_get_u32(a));
+		else if (a)
 			snprintf(where, sizeof(where), "attribute %s",
-				 attr_name(in_map, nla_type(a), buf, sizeof(buf)));
+				 attr_name(in, nla_type(a), buf, sizeof(buf)));
 	}
 
 	if (!*text && *where)

@@ -75,6 +75,13 @@ int dstm_dump_run(struct dstm_sock *sk, uint8_t cmd, const char *ifname,
 /* Encoding and decoding of the DSTM_A_MAP nest. */
 int dstm_put_map(struct nl_msg *msg, const struct dstm_map *map);
 int dstm_parse_map(struct nlattr *nest, struct dstm_map *map);
+/*
+ * The DSTM_A_FASTPATH nest of a DEV_SET: dev->fastpath[0 .. count - 1], an
+ * empty nest (which clears the set) when the count is 0.
+ */
+int dstm_put_fastpath(struct nl_msg *msg, const struct dstm_device *dev);
+/* A DEV_GET reply (or dump record) into dev. */
+int dstm_parse_dev(struct nlmsghdr *nlh, struct dstm_device *dev);
 /* Parse a message of the family into tb[0..DSTM_A_MAX]. */
 int dstm_parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb);
 

@@ -141,6 +141,7 @@ static bool kws_run(const char *line, char *err)
 		{ .name = "ipv6", .type = KW_IPV6 },
 		{ .name = "hoplimit", .type = KW_UINT, .min = 1, .max = 255 },
 		{ .name = "mode", .type = KW_MODE },
+		{ .name = "fastpath", .type = KW_IFLIST },
 		KW_END
 	};
 	char buf[256], *argv[16], e[ERRLEN];
@@ -162,7 +163,7 @@ static void test_kws(void)
 	check(!kws_run("ipv4 1.2.3.4 ipv4 1.2.3.5", err), "kws twice");
 	check_str(err, "'ipv4' given twice", "kws twice message");
 	check(!kws_run("ipv5 1.2.3.4", err), "kws unknown");
-	check_str(err, "unknown keyword 'ipv5' (expected ipv4, ipv6, hoplimit, mode)",
+	check_str(err, "unknown keyword 'ipv5' (expected ipv4, ipv6, hoplimit, mode, fastpath)",
 		  "kws unknown message");
 	check(!kws_run("ipv4", err), "kws no value");
 	check_str(err, "'ipv4' needs a value (an IPv4 address)",
@@ -177,6 +178,67 @@ static void test_kws(void)
 	check(!kws_run("ipv6 1.2.3.4", err), "kws v4 as v6");
 	check_str(err, "bad ipv6 '1.2.3.4' (expected an IPv6 address)",
 		  "kws v4 as v6 message");
+	check(kws_run("fastpath eth0,veth1 mode tep", err),
+	      "kws fastpath list: %s", err);
+	check(kws_run("fastpath none", err), "kws fastpath none: %s", err);
+	check(!kws_run("fastpath", err), "kws fastpath no value");
+	check_str(err, "'fastpath' needs a value (none or up to 16 device names separated by commas)",
+		  "kws fastpath no value message");
+	check(!kws_run("fastpath eth0,", err), "kws fastpath trailing comma");
+	check_str(err, "bad fastpath 'eth0,': empty device name (expected none or up to 16 device names separated by commas)",
+		  "kws fastpath trailing comma message");
+	check(!kws_run("fastpath eth0,eth0", err), "kws fastpath twice");
+	check_str(err, "bad fastpath 'eth0,eth0': 'eth0' listed twice (expected none or up to 16 device names separated by commas)",
+		  "kws fastpath twice message");
+}
+
+static void test_iflist(void)
+{
+	static const struct {
+		const char *s;
+		int n;			/* -1: rejected */
+		const char *last;	/* the last name, or the error */
+	} t[] = {
+		{ "none", 0, NULL },
+		{ "eth0", 1, "eth0" },
+		{ "eth0,veth-a,br0.100", 3, "br0.100" },
+		{ "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p", 16, "p" },
+		{ "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", -1, "more than 16 devices" },
+		{ "", -1, "empty device name" },
+		{ ",", -1, "empty device name" },
+		{ ",eth0", -1, "empty device name" },
+		{ "eth0,,eth1", -1, "empty device name" },
+		{ "eth0,", -1, "empty device name" },
+		{ "eth0,eth1,eth0", -1, "'eth0' listed twice" },
+		{ "eth0:1", -1, "bad device name 'eth0:1'" },
+		{ "a/b", -1, "bad device name 'a/b'" },
+		{ "eth0,..", -1, "bad device name '..'" },
+		{ "eth 0", -1, "bad device name 'eth 0'" },
+		{ "012345678901234", 1, "012345678901234" },
+		{ "0123456789012345", -1,
+		  "device name '012345678901234...' is longer than 15 characters" },
+		{ "none,eth0", 2, "eth0" },	/* "none" alone clears */
+	};
+	char names[16][IF_NAMESIZE], err[ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int n;
+
+		err[0] = '\0';
+		n = parse_iflist(t[i].s, names, 16, err, sizeof(err));
+		check(n == t[i].n, "parse_iflist('%s') = %d, want %d (%s)",
+		      t[i].s, n, t[i].n, err);
+		if (n != t[i].n || !t[i].last)
+			continue;
+		check_str(n < 0 ? err : names[n - 1], t[i].last, t[i].s);
+	}
+	check(parse_iflist("a,b,c", names, 2, err, sizeof(err)) == -1,
+	      "parse_iflist max 2");
+	check_str(err, "more than 2 devices", "parse_iflist max message");
+	parse_iflist("eth0,veth1", names, 16, err, sizeof(err));
+	check(!strcmp(names[0], "eth0") && !strcmp(names[1], "veth1"),
+	      "parse_iflist keeps the order");
 }
 
 static void test_split(void)
@@ -408,6 +470,7 @@ int main(void)
 	test_addrs();
 	test_ifname_mode();
 	test_kws();
+	test_iflist();
 	test_split();
 	test_portset();
 	test_format_portset();

@@ -237,8 +237,133 @@ static void test_map_codec(void)
 	nlmsg_free(msg);
 }
 
+/* DEV_SET's fast-path nest, and DEV_GET's, with the fast-path counters. */
+static void test_fastpath_codec(void)
+{
+	struct dstm_device in = {
+		.present = DSTM_BIT(DSTM_A_FASTPATH),
+		.fastpath_count = 2, .fastpath = { 7, 42 },
+	}, out;
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nlattr *nest, *a, *st;
+	uint32_t got[4], n = 0;
+	int rem, i;
+
+	genlmsg_put(msg, 0, 0, 0x20, 0, 0, DSTM_CMD_DEV_SET, 1);
+	check(dstm_put_fastpath(msg, &in) == 0, "put_fastpath");
+	nest = nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN, DSTM_A_FASTPATH);
+	check(nest && (nest->nla_type & NLA_F_NESTED), "fastpath nest flagged NLA_F_NESTED");
+	if (nest)
+		nla_for_each_nested(a, nest, rem)
+			if (n < 4 && nla_type(a) == DSTM_FASTPATH_A_IFINDEX &&
+			    nla_len(a) == 4)
+				got[n++] = nla_get_u32(a);
+	check(n == 2 && got[0] == 7 && got[1] == 42,
+	      "fastpath nest: %u ifindexes", n);
+	nlmsg_free(msg);
+
+	/* Clearing: the kernel must see an empty nest, not none. */
+	in.fastpath_count = 0;
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 0x20, 0, 0, DSTM_CMD_DEV_SET, 1);
+	check(dstm_put_fastpath(msg, &in) == 0, "put_fastpath empty");
+	nest = nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN, DSTM_A_FASTPATH);
+	check(nest && nla_len(nest) == 0 && (nest->nla_type & NLA_F_NESTED),
+	      "empty fastpath nest is sent");
+	nlmsg_free(msg);
+
+	/* A DEV_GET reply: the set, the counters, something newer. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 0x20, 0, 0, DSTM_CMD_DEV_GET, 1);
+	nla_put_u32(msg, DSTM_A_IFINDEX, 5);
+	nla_put_u8(msg, DSTM_A_MODE, DSTM_MODE_TEP);
+	nest = nla_nest_start(msg, DSTM_A_FASTPATH);
+	nla_put_u32(msg, DSTM_FASTPATH_A_IFINDEX, 3);
+	nla_put_u16(msg, DSTM_FASTPATH_A_IFINDEX, 9);	/* wrong size */
+	nla_put_u32(msg, DSTM_FASTPATH_A_MAX + 1, 11);	/* newer */
+	nla_put_u32(msg, DSTM_FASTPATH_A_IFINDEX, 4);
+	nla_nest_end(msg, nest);
+	st = nla_nest_start(msg, DSTM_A_STATS);
+	nla_put_u64(msg, DSTM_STATS_A_TX_PACKETS, 10);
+	nla_put_u64(msg, DSTM_STATS_A_FAST_TX_PACKETS, 8);
+	nla_put_u64(msg, DSTM_STATS_A_FAST_RX_PACKETS, 1ull << 33);
+	nla_nest_end(msg, st);
+	check(dstm_parse_dev(nlmsg_hdr(msg), &out) == 0, "parse_dev");
+	check((out.present & DSTM_BIT(DSTM_A_FASTPATH)) &&
+	      out.fastpath_count == 2 && out.fastpath[0] == 3 &&
+	      out.fastpath[1] == 4, "parse_dev fastpath: %u", out.fastpath_count);
+	check(out.stats[DSTM_STATS_A_FAST_TX_PACKETS] == 8 &&
+	      out.stats[DSTM_STATS_A_FAST_RX_PACKETS] == 1ull << 33 &&
+	      (out.stats_present & DSTM_BIT(DSTM_STATS_A_FAST_TX_PACKETS)) &&
+	      (out.stats_present & DSTM_BIT(DSTM_STATS_A_FAST_RX_PACKETS)),
+	      "parse_dev fast counters");
+	nlmsg_free(msg);
+
+	/* More than we have room for: the first DSTM_FASTPATH_MAX_DEVS. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 0x20, 0, 0, DSTM_CMD_DEV_GET, 1);
+	nest = nla_nest_start(msg, DSTM_A_FASTPATH);
+	for (i = 0; i < DSTM_FASTPATH_MAX_DEVS + 3; i++)
+		nla_put_u32(msg, DSTM_FASTPATH_A_IFINDEX, 100 + i);
+	nla_nest_end(msg, nest);
+	check(dstm_parse_dev(nlmsg_hdr(msg), &out) == 0 &&
+	      out.fastpath_count == DSTM_FASTPATH_MAX_DEVS &&
+	      out.fastpath[DSTM_FASTPATH_MAX_DEVS - 1] ==
+	      100 + DSTM_FASTPATH_MAX_DEVS - 1, "parse_dev caps the set");
+	nlmsg_free(msg);
+
+	/* Without the attribute: an empty set. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, 0, 0, 0x20, 0, 0, DSTM_CMD_DEV_GET, 1);
+	nla_put_u32(msg, DSTM_A_IFINDEX, 5);
+	check(dstm_parse_dev(nlmsg_hdr(msg), &out) == 0 &&
+	      !(out.present & DSTM_BIT(DSTM_A_FASTPATH)) && !out.fastpath_count,
+	      "parse_dev without fastpath");
+	nlmsg_free(msg);
+}
+
+/* The extack pointing into the fast-path nest names the device. */
+static void test_fastpath_extack(void)
+{
+	struct dstm_device d = {
+		.present = DSTM_BIT(DSTM_A_FASTPATH),
+		.fastpath_count = 2, .fastpath = { 7, 999 },
+	};
+	struct dstm_sock sk = { .family = 0x20 };
+	struct nl_msg *msg = dstm_msg_new(&sk, DSTM_CMD_DEV_SET, NLM_F_ACK,
+					  "dstm0");
+	struct nlmsghdr *req, *nlh;
+	struct nlattr *nest, *a;
+	uint32_t nest_off, second = 0;
+	char buf[1024], err[256];
+	int rem, k = 0;
+
+	dstm_put_fastpath(msg, &d);
+	req = nlmsg_hdr(msg);
+	nest = nlmsg_find_attr(req, GENL_HDRLEN, DSTM_A_FASTPATH);
+	nest_off = (char *)nest - (char *)req;
+	nla_for_each_nested(a, nest, rem)
+		if (k++ == 1)
+			second = (char *)a - (char *)req;
+
+	nlh = error_msg(buf, req, -ENODEV, true, "fast path device not found",
+			27, second, -1, -1);
+	check(dstm_extack(nlh, req, err, sizeof(err)) == -ENODEV,
+	      "fastpath extack errno");
+	check_str(err, "fast path device not found (attribute fastpath, ifindex 999)",
+		  "extack at a fastpath ifindex");
+	nlh = error_msg(buf, req, -E2BIG, true, "too many fast path devices",
+			27, nest_off, -1, -1);
+	dstm_extack(nlh, req, err, sizeof(err));
+	check_str(err, "too many fast path devices (attribute fastpath)",
+		  "extack at the fastpath nest");
+	nlmsg_free(msg);
+}
+
 void test_lib(void)
 {
 	test_extack();
 	test_map_codec();
+	test_fastpath_codec();
+	test_fastpath_extack();
 }
