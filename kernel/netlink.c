@@ -418,7 +418,10 @@ static int dstm_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (want.mode == DSTM_MODE_TEP)
 		want.addr = 0;
 
-	/* Checked against the mode it will have, so before it is set. */
+	/* Checked against the mode it will have, so before it is set; all
+	 * or nothing itself, and what follows fails only for want of
+	 * memory or with the device going away.
+	 */
 	err = dstm_fastpath_set(priv, attrs[DSTM_A_FASTPATH], want.mode,
 				extack);
 	if (err)
