@@ -7,18 +7,22 @@
 #
 # For each kernel, selftests/bench/guest.sh runs in a fresh guest (vm.sh,
 # TCG, 2 vCPUs): plain IPv6 forwarding, ip6tnl external with encap ip6
-# routes and dstm TEP with 1 / 131,072 / 1,048,576 mappings, both
-# directions, 64- and 1400-byte inner packets, plus the time to load the
-# tables.  selftests/bench/collect.py reads the guest's output on the host,
-# adds the host CPU time the guest's vCPUs got during each measurement, and
-# prints the summary, with each dstm variant's rate against ip6tnl's of
-# the same round.  Method and results: Documentation/performance.md.
+# routes, dstm TEP with 1 / 131,072 / 1,048,576 mappings and dstm TEP with
+# its fast path on (1 / 1,048,576 mappings), both directions, 64- and
+# 1400-byte inner packets, plus the time to load the tables.
+# selftests/bench/collect.py reads the guest's output on the host, adds the
+# host CPU time the guest's vCPUs got during each measurement, and prints
+# the summary, with each dstm variant's rate against ip6tnl's of the same
+# round and each fast-path variant's against dstm's without it.  Method
+# and results: Documentation/performance.md.
 #
 # Results go to build/bench/results-KVER.json and build/bench/results.md.
 # Environment: DSTM_BENCH_BUDGET (guest seconds per kernel before it stops
 # adding rounds, default 400), DSTM_BENCH_MIN_REPS / _MAX_REPS (3 / 9),
 # DSTM_BENCH_TIME / _WARMUP (seconds per run, 1 / 0.3), DSTM_BENCH_SIZES
-# ("64 1400"), DSTM_BENCH_MAPS (1048576), DSTM_BENCH_ROUTES (131072).
+# ("64 1400"), DSTM_BENCH_MAPS (1048576), DSTM_BENCH_ROUTES (131072),
+# DSTM_BENCH_ONLY (a regex on "dir/size/variant": run only those, e.g.
+# 'dstmfast-' for the fast-path variants; see bench/guest.sh).
 # Exit status: 0 if every kernel's run completed, 1 otherwise.
 set -uo pipefail
 

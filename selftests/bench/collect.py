@@ -167,12 +167,13 @@ def variant_name(v, portset_maps=None):
         portset = n > 131072
     else:
         portset = n == portset_maps
+    tep = "dstm TEP fast path" if kind == "dstmfast" else "dstm TEP"
     if kind == "ip6tnl":
         name = "ip6tnl external, %s encap route%s" % (fmt_n(n), "s" if n > 1 else "")
     elif n == 1:
-        name = "dstm TEP, 1 mapping"
+        name = "%s, 1 mapping" % tep
     else:
-        name = "dstm TEP, %s mappings%s" % (fmt_n(n), " (port sets)" if portset else "")
+        name = "%s, %s mappings%s" % (tep, fmt_n(n), " (port sets)" if portset else "")
     if hot:
         name += ", 1 in use"
     elif n > 1:
@@ -217,7 +218,7 @@ def table(res, md):
             out.append("| " + " | ".join(hdr) + " |")
             out.append("|" + "|".join(["---"] + ["--:"] * (len(hdr) - 1)) + "|")
         else:
-            out.append("  %-62s" % hdr[0] + "".join("%17s%12s%7s%8s" % tuple(hdr[1 + 4 * i:5 + 4 * i])
+            out.append("  %-66s" % hdr[0] + "".join("%17s%12s%7s%8s" % tuple(hdr[1 + 4 * i:5 + 4 * i])
                                                       for i in range(len(sizes))))
         for dd, v in [("both", "ipv6-fwd")] + [o for o in order if o[0] == d]:
             cells = []
@@ -226,13 +227,14 @@ def table(res, md):
                 p = med(rates)
                 good = [x for x in rates if x == x]
                 rng = "%.0f-%.0fk" % (min(good) / 1e3, max(good) / 1e3) if good else "?"
-                dut = (1e6 / p - 1e6 / null[s]) if p == p and null[s] == null[s] else float("nan")
+                # A variant that forwarded nothing (p = 0) has no cost per packet.
+                dut = (1e6 / p - 1e6 / null[s]) if p and p == p and null[s] == null[s] else float("nan")
                 cells += ["%.0f" % p, rng, "%.2f" % paired(dd, v, s), "%.1f" % dut]
             name = variant_name(v, portset_maps)
             if md:
                 out.append("| " + " | ".join([name] + cells) + " |")
             else:
-                out.append("  %-62s" % name + "".join("%17s%12s%7s%8s" % tuple(cells[4 * i:4 * i + 4])
+                out.append("  %-66s" % name + "".join("%17s%12s%7s%8s" % tuple(cells[4 * i:4 * i + 4])
                                                        for i in range(len(sizes))))
         out += versus(d, sizes, order, sel, portset_maps, md)
     out.append("")
@@ -242,48 +244,67 @@ def table(res, md):
 
 
 def versus(d, sizes, order, sel, portset_maps, md):
-    """dstm against ip6tnl: the median over rounds of the ratio of the two
-    rates measured in the same round (minutes apart at most), which cancels
-    the host's slow drifts better than a ratio of medians.  Each dstm
-    variant is paired with the ip6tnl variant of the same shape: one
-    mapping with one route, "1 in use" with "1 in use", many with many.
+    """dstm against ip6tnl, and dstm's fast path against dstm: the median
+    over rounds of the ratio of the two rates measured in the same round
+    (minutes apart at most), which cancels the host's slow drifts better
+    than a ratio of medians.  Each variant is paired with the variant of
+    the same shape: one mapping with one route, "1 in use" with "1 in
+    use", many with many.
     """
     tnl = [v for dd, v in order if dd == d and v.startswith("ip6tnl-")]
-    rows = []
-    for dd, v in order:
-        if dd != d or not v.startswith("dstm-"):
-            continue
+    plain = [v for dd, v in order if dd == d and v.startswith("dstm-")]
+
+    def like_tnl(v):
         w = v.split("-")
         if w[1] == "1":
-            want = [t for t in tnl if t == "ip6tnl-1"]
-        elif len(w) > 2:
-            want = [t for t in tnl if t.endswith("-hot1")] or [t for t in tnl if t == "ip6tnl-1"]
-        else:
-            want = [t for t in tnl if t != "ip6tnl-1" and not t.endswith("-hot1")]
-        if not want:
-            continue
-        cells = []
-        for s in sizes:
-            other = {r["rep"]: rate(r) for r in sel(d, want[0], s)}
-            xs = [rate(r) / other[r["rep"]] for r in sel(d, v, s) if r["rep"] in other]
-            xs = [x for x in xs if x == x]
-            cells.append("%.2f (%.2f-%.2f)" % (med(xs), min(xs), max(xs)) if xs else "?")
-        rows.append((variant_name(v, portset_maps), variant_name(want[0], portset_maps), cells))
-    if not rows:
-        return []
+            return [t for t in tnl if t == "ip6tnl-1"]
+        if len(w) > 2:
+            return [t for t in tnl if t.endswith("-hot1")] or [t for t in tnl if t == "ip6tnl-1"]
+        return [t for t in tnl if t != "ip6tnl-1" and not t.endswith("-hot1")]
+
+    def like_dstm(v):
+        # dstmfast-REST against dstm-REST: the same table, the same traffic.
+        return [t for t in plain if t == "dstm-" + v.split("-", 1)[1]]
+
+    out = []
+    for kinds, against, what in (
+            (("dstm-", "dstmfast-"), like_tnl, ("dstm/ip6tnl", "dstm / ip6tnl")),
+            (("dstmfast-",), like_dstm, ("fast/dstm", "dstm fast path / dstm"))):
+        rows = []
+        for dd, v in order:
+            if dd != d or not v.startswith(kinds):
+                continue
+            want = against(v)
+            if not want:
+                continue
+            cells = []
+            for s in sizes:
+                other = {r["rep"]: rate(r) for r in sel(d, want[0], s)}
+                xs = [rate(r) / other[r["rep"]] for r in sel(d, v, s) if r["rep"] in other]
+                xs = [x for x in xs if x == x]
+                cells.append("%.2f (%.2f-%.2f)" % (med(xs), min(xs), max(xs)) if xs else "?")
+            rows.append((variant_name(v, portset_maps), variant_name(want[0], portset_maps), cells))
+        if rows:
+            out += pairs_table(what, sizes, rows, md)
+    return out
+
+
+def pairs_table(what, sizes, rows, md):
+    label, title = what
+    title += ", rates of the same round (median of the per-round ratios):"
     out = [""]
-    hdr = ["dstm variant", "against"] + ["%dB dstm/ip6tnl (range)" % s for s in sizes]
+    hdr = ["dstm variant", "against"] + ["%dB %s (range)" % (s, label) for s in sizes]
     if md:
-        out.append("dstm / ip6tnl, rates of the same round (median of the per-round ratios):")
+        out.append(title)
         out.append("")
         out.append("| " + " | ".join(hdr) + " |")
         out.append("|---|---|" + "|".join(["--:"] * len(sizes)) + "|")
         for a, b, cells in rows:
             out.append("| " + " | ".join([a, b] + cells) + " |")
     else:
-        out.append("  dstm / ip6tnl, rates of the same round (median of the per-round ratios):")
+        out.append("  " + title)
         for a, b, cells in rows:
-            out.append("  %-56s vs %-52s" % (a, b) + "".join("%20s" % c for c in cells))
+            out.append("  %-66s vs %-56s" % (a, b) + "".join("%20s" % c for c in cells))
     return out
 
 

@@ -21,6 +21,12 @@
 #   198.18.0.0/15 (mapped IPv4 addresses): dstm0, ip6tnl1 /32 routes, or
 #   via 203.0.113.2 (the plain router)
 #
+# The fast-path DUTs (f1, fM) are dstm TEPs like d1 and dM with
+# "dstmctl set dstm0 fastpath iX,eX": their packets are encapsulated or
+# decapsulated at ingress (kernel/fastpath.c) instead of crossing IPv4
+# routing and netfilter.  fM's 1,048,576 mappings are loaded (untimed) only
+# when a run of it is planned (DSTM_BENCH_ONLY).
+#
 # One generator (build/bench/bench-tx: AF_PACKET, PACKET_QDISC_BYPASS,
 # sendmmsg of pre-built frames) sends on gX; the sink drops everything at
 # ingress (tc matchall drop); a run counts sX's rx_packets (counted when eX
@@ -95,8 +101,9 @@ mac() { printf '02:00:00:00:%02x:%02x' "$1" "$2"; }
 
 # The DUTs: null (drops at ingress: what the generator alone costs), base
 # (a plain router), t1/tN (ip6tnl external, 1 / MANY encap routes), d1/dN/dM
-# (dstm TEP with 1, MANY whole-address and BIG port-set mappings).
-DUTS=(null base t1 tN d1 dN dM)
+# (dstm TEP with 1, MANY whole-address and BIG port-set mappings), f1/fM
+# (d1 and dM with the fast path on their two veths).
+DUTS=(null base t1 tN d1 dN dM f1 fM)
 declare -A IDX
 i=1
 for d in "${DUTS[@]}"; do
@@ -171,7 +178,7 @@ topology() {
 			link set ip6tnl1 up
 			EOF
 			;;
-		d*)
+		d* | f*)
 			cat >>"$W/$d.ip" <<-EOF
 			link add dstm0 type dstm
 			link set dstm0 up
@@ -186,12 +193,16 @@ topology() {
 		t*) run nsx "$d" sysctl -qw net.ipv4.conf.ip6tnl1.rp_filter=0 ;;
 		d*) run nsx "$d" sh -c "sysctl -qw net.ipv4.conf.dstm0.rp_filter=0 &&
 			$DSTMCTL set dstm0 mode tep local $TEP" ;;
+		f*) run nsx "$d" sh -c "sysctl -qw net.ipv4.conf.dstm0.rp_filter=0 &&
+			$DSTMCTL set dstm0 mode tep local $TEP &&
+			$DSTMCTL set dstm0 fastpath i$x,e$x" ;;
 		esac
 	done
 	# shellcheck disable=SC2086 # $VIA and $ONLINK: zero or more words
 	run nsx t1 ip route add 198.18.0.0/32 encap ip6 dst 2001:db8:c::1 src "$TEP" \
 		hoplimit 64 $VIA dev ip6tnl1 $ONLINK
 	run nsx d1 "$DSTMCTL" map add dstm0 ipv4 198.18.0.0 ipv6 2001:db8:c::1
+	run nsx f1 "$DSTMCTL" map add dstm0 ipv4 198.18.0.0 ipv6 2001:db8:c::1
 
 	# Processes that keep the counting namespaces' /proc/PID/net/dev
 	# (not through nsx: a function in the background is a subshell).
@@ -254,6 +265,13 @@ load_tables() {
 	timed ip-plain "$PLAIN" scratch "$c0" ip -batch "$W/routes-plain"
 	timed_wait
 	run ip netns del scratch
+	# fM: the same table as dM, untimed (the load is dM's, measured above).
+	if planned fM; then
+		run nsx fM "$DSTMCTL" -batch "$W/maps-big"
+		n=$(nsx fM "$DSTMCTL" -j show dstm0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["map_count"])')
+		[ "$n" = "$BIG" ] || fail "fM holds $n mappings, not $BIG"
+		say "tables: fM $BIG mappings"
+	fi
 	rm -f "$W"/maps-* "$W"/routes-*
 
 	n=$(nsx dM "$DSTMCTL" -j show dstm0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["map_count"])')
@@ -279,6 +297,7 @@ plan_line() {
 }
 
 # Variants: DUT, traffic.  "-hot1": the big table, all traffic to one entry.
+# "dstmfast-": dstm with the fast path (DUTs f1, fM).
 plan() { # REP
 	local r=$1 s
 	for s in $SIZES; do
@@ -291,26 +310,47 @@ plan() { # REP
 		plan_line enc "$s" "dstm-$BIG-hot1" "$r" dM 4 --maps "$BIG" --psid-len 3 --hot 1
 		plan_line enc "$s" "dstm-$MANY" "$r" dN 4 --maps "$MANY"
 		plan_line enc "$s" "dstm-$BIG" "$r" dM 4 --maps "$BIG" --psid-len 3
+		plan_line enc "$s" dstmfast-1 "$r" f1 4
+		plan_line enc "$s" "dstmfast-$BIG" "$r" fM 4 --maps "$BIG" --psid-len 3
 		plan_line dec "$s" ip6tnl-1 "$r" t1 6 --tep "$TEP"
 		plan_line dec "$s" "ip6tnl-$MANY" "$r" tN 6 --tep "$TEP" --maps "$MANY"
 		plan_line dec "$s" dstm-1 "$r" d1 6 --tep "$TEP"
 		plan_line dec "$s" "dstm-$BIG-hot1" "$r" dM 6 --tep "$TEP" --maps "$BIG" --psid-len 3 --hot 1
 		plan_line dec "$s" "dstm-$MANY" "$r" dN 6 --tep "$TEP" --maps "$MANY"
 		plan_line dec "$s" "dstm-$BIG" "$r" dM 6 --tep "$TEP" --maps "$BIG" --psid-len 3
+		plan_line dec "$s" dstmfast-1 "$r" f1 6 --tep "$TEP"
+		plan_line dec "$s" "dstmfast-$BIG" "$r" fM 6 --tep "$TEP" --maps "$BIG" --psid-len 3
 	done
 }
 
-# Nothing may have been dropped for a reason other than load.
+# planned DUT: does a line of the plan, as DSTM_BENCH_ONLY filters it, run
+# on DUT?  (Not grep -q: its early exit fails the pipeline, pipefail.)
+planned() {
+	plan 1 | grep -E -- "${ONLY:-.}" | grep -c -- " -i g${IDX[$1]} " >/dev/null
+}
+
+# Nothing may have been dropped for a reason other than load, and a
+# fast-path DUT that carried packets must have carried them on the fast
+# path (a fast path that never engages would pass for the normal one).
 check_drops() {
 	local d out
-	for d in d1 dN dM; do
+	for d in d1 dN dM f1 fM; do
 		out=$(nsx "$d" "$DSTMCTL" -j show dstm0) || fail "dstmctl show ($d)"
-		python3 - "$d" "$out" <<-'EOF' || fail "$d: dstm dropped packets"
+		python3 - "$d" "$out" <<-'EOF' || fail "$d: dstm dropped packets or took the normal path"
 		import json, sys
-		dev = json.loads(sys.argv[2])[0]
+		name, dev = sys.argv[1], json.loads(sys.argv[2])[0]
+		st = dev["stats"]
 		bad = {k: v for k, v in dev["drops"].items() if v and k != "not_ipv4"}
-		print("# %s: dstm0 rx %d tx %d packets, drops: %s" % (sys.argv[1],
-		      dev["stats"]["rx_packets"], dev["stats"]["tx_packets"], bad or "none"))
+		fast = ""
+		if name.startswith("f"):
+		    ftx, frx = st.get("fast_tx_packets"), st.get("fast_rx_packets")
+		    fast = ", fast tx %s rx %s, fast path on %s" % (ftx, frx, dev.get("fastpath"))
+		    if st["tx_packets"] and not ftx:
+		        bad["encapsulated, none fast"] = st["tx_packets"]
+		    if st["rx_packets"] and not frx:
+		        bad["decapsulated, none fast"] = st["rx_packets"]
+		print("# %s: dstm0 rx %d tx %d packets%s, drops: %s" % (name,
+		      st["rx_packets"], st["tx_packets"], fast, bad or "none"))
 		sys.exit(1 if bad else 0)
 		EOF
 	done
