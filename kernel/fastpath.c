@@ -161,6 +161,10 @@ static bool dstm_fastpath_decap(struct dstm_dev *priv,
 
 	if (pskb_trim_rcsum(skb, plen + sizeof(*ip6h)))
 		return false;
+	/* A veth delivers the sender's skb, still owned by its socket; IPv6
+	 * input would orphan it, and IPv4 forwarding drops owned packets.
+	 */
+	skb_orphan(skb);
 	/* What ip6_rcv() leaves for the xfrm policy check to decode. */
 	memset(IP6CB(skb), 0, sizeof(struct inet6_skb_parm));
 	IP6CB(skb)->iif = skb->dev->ifindex;

@@ -414,6 +414,8 @@ bool dstm_xmit_fast(struct dstm_dev *priv, const struct dstm_cfg *cfg,
 	/* A header shared with a clone (a packet socket's) is copied. */
 	if (skb_ensure_writable(skb, sizeof(struct iphdr)))
 		return false;
+	/* As IPv4 input would: over a veth the skb is still the sender's. */
+	skb_orphan(skb);
 
 	ip_decrease_ttl(ip_hdr(skb));
 	/* A receive timestamp is not a departure time for the qdiscs. */

@@ -280,6 +280,11 @@ run_qemu() {
 	# TCG guests on a busy host can stall for seconds at a time: no
 	# lockup watchdog, a longer RCU stall timeout (real stalls still show).
 	append+=" rcupdate.rcu_cpu_stall_timeout=60"
+	# Nor a clocksource watchdog: on a loaded host it finds the TSC
+	# "skewed", and switching clocksource live-patches sched_clock's
+	# static key, which TCG has been seen to trip over (an int3 oops in
+	# sched_clock_cpu, 6.12, test_fastpath under two guests at once).
+	append+=" tsc=reliable"
 	append+=" mitigations=off nowatchdog no_timer_check audit=0 i8042.noaux=1 i8042.nokbd=1 edd=off"
 	append+=" printk.devkmsg=on ${DSTM_VM_APPEND:-}"
 	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
