@@ -175,6 +175,21 @@ static inline void dstm_drop_count(struct dstm_dev *priv,
 	this_cpu_inc(priv->pstats->drops[reason]);
 }
 
+/* Protocols whose first four bytes are the source and destination ports. */
+static inline bool dstm_proto_has_ports(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static inline void dstm_map_touch(struct dstm_map *m)
 {
 	unsigned long now = jiffies;

@@ -43,17 +43,14 @@ again:
 		return -ENOENT;
 	thoff = nhoff + iph->ihl * 4;
 
-	switch (iph->protocol) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
+	if (dstm_proto_has_ports(iph->protocol)) {
 		if (!pskb_may_pull(skb, thoff + 2 * sizeof(__be16)))
 			return -EINVAL;
 		ports = (__be16 *)(skb->data + thoff);
 		*port = ntohs(ports[src ? 0 : 1]);
 		return 0;
+	}
+	switch (iph->protocol) {
 	case IPPROTO_ICMP:
 		if (!pskb_may_pull(skb, thoff + sizeof(*icmph)))
 			return -EINVAL;

@@ -64,20 +64,12 @@ static void dstm_flow_hash(const struct dstm_dev *priv, struct sk_buff *skb)
 
 	if (skb->l4_hash || skb->sw_hash)
 		return;
-	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET))) {
-		switch (iph->protocol) {
-		case IPPROTO_TCP:
-		case IPPROTO_UDP:
-		case IPPROTO_UDPLITE:
-		case IPPROTO_SCTP:
-		case IPPROTO_DCCP:
-			ports = skb_header_pointer(skb, skb_network_offset(skb) +
-						   iph->ihl * 4, sizeof(buf),
-						   &buf);
-			if (ports)
-				l4 = (__force u32)*ports;
-			break;
-		}
+	if (!(iph->frag_off & htons(IP_MF | IP_OFFSET)) &&
+	    dstm_proto_has_ports(iph->protocol)) {
+		ports = skb_header_pointer(skb, skb_network_offset(skb) +
+					   iph->ihl * 4, sizeof(buf), &buf);
+		if (ports)
+			l4 = (__force u32)*ports;
 	}
 	__skb_set_sw_hash(skb, jhash_3words((__force u32)iph->saddr,
 					    (__force u32)iph->daddr,
