@@ -543,6 +543,22 @@ static int dstm_nl_map_params(struct genl_info *info,
 	return 0;
 }
 
+/*
+ * Take @priv's lock for a table writer: 0 with the lock held, or -ENODEV
+ * (unlocked, with the reason in @extack) once the device is going away,
+ * since its uninit no longer waits for the table.
+ */
+static int dstm_nl_lock_live(struct dstm_dev *priv,
+			     struct netlink_ext_ack *extack)
+{
+	mutex_lock(&priv->lock);
+	if (likely(!priv->dead))
+		return 0;
+	mutex_unlock(&priv->lock);
+	NL_SET_ERR_MSG(extack, "device is being removed");
+	return -ENODEV;
+}
+
 static int dstm_nl_map_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	bool replace = nla_get_flag(info->attrs[DSTM_A_REPLACE]);
@@ -557,14 +573,11 @@ static int dstm_nl_map_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(priv))
 		return PTR_ERR(priv);
 
-	mutex_lock(&priv->lock);
-	if (priv->dead) {
-		NL_SET_ERR_MSG(info->extack, "device is being removed");
-		err = -ENODEV;
-	} else {
+	err = dstm_nl_lock_live(priv, info->extack);
+	if (!err) {
 		err = dstm_table_insert(priv, &p, replace, info->extack);
+		mutex_unlock(&priv->lock);
 	}
-	mutex_unlock(&priv->lock);
 	dev_put(priv->dev);
 	return err;
 }
@@ -584,14 +597,11 @@ static int dstm_nl_map_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(priv))
 		return PTR_ERR(priv);
 
-	mutex_lock(&priv->lock);
-	if (priv->dead) {
-		NL_SET_ERR_MSG(info->extack, "device is being removed");
-		err = -ENODEV;
-	} else {
+	err = dstm_nl_lock_live(priv, info->extack);
+	if (!err) {
 		err = dstm_table_remove(priv, ipv4, psid, info->extack);
+		mutex_unlock(&priv->lock);
 	}
-	mutex_unlock(&priv->lock);
 	dev_put(priv->dev);
 	return err;
 }

@@ -727,16 +727,30 @@ static int rtnl_talk(struct nl_msg *m)
 	return err < 0 ? -EIO : 0;
 }
 
+/* A link request with its ifinfomsg; NULL only when out of memory. */
+static struct nl_msg *link_msg(int type, int flags, int ifindex,
+			       unsigned int up)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_ACK |
+					      flags);
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC, .ifi_index = ifindex,
+		.ifi_flags = up, .ifi_change = up,
+	};
+
+	if (m)
+		nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	return m;
+}
+
 static int link_add(const char *name, const char *kind)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK,
-			NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *m = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+				    0, 0);
 	struct nlattr *li;
 
 	if (!m)
 		return -ENOMEM;
-	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	nla_put_string(m, IFLA_IFNAME, name);
 	li = nla_nest_start(m, IFLA_LINKINFO);
 	nla_put_string(m, IFLA_INFO_KIND, kind);
@@ -748,42 +762,26 @@ static int link_add(const char *name, const char *kind)
 
 static int link_set_up(int ifindex)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK,
-					      NLM_F_REQUEST | NLM_F_ACK);
-	struct ifinfomsg ifi = {
-		.ifi_family = AF_UNSPEC, .ifi_index = ifindex,
-		.ifi_flags = IFF_UP, .ifi_change = IFF_UP,
-	};
+	struct nl_msg *m = link_msg(RTM_NEWLINK, 0, ifindex, IFF_UP);
 
-	if (!m)
-		return -ENOMEM;
-	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	return rtnl_talk(m);
+	return m ? rtnl_talk(m) : -ENOMEM;
 }
 
 static int link_set_netns(int ifindex, int nsfd)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK,
-					      NLM_F_REQUEST | NLM_F_ACK);
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *m = link_msg(RTM_NEWLINK, 0, ifindex, 0);
 
 	if (!m)
 		return -ENOMEM;
-	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	nla_put_u32(m, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	return rtnl_talk(m);
 }
 
 static int link_del(int ifindex)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_DELLINK,
-					      NLM_F_REQUEST | NLM_F_ACK);
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *m = link_msg(RTM_DELLINK, 0, ifindex, 0);
 
-	if (!m)
-		return -ENOMEM;
-	nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	return rtnl_talk(m);
+	return m ? rtnl_talk(m) : -ENOMEM;
 }
 
 /* ------------------------------------------------------------------ */
