@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ struct cfg_ctx {
 	FILE *f;
 	const char *path;
 	unsigned int line;
-	char section[128];
+	char section[128];		/* server, auth, dns or "pool NAME" */
 	struct dstmd_pool *pool;	/* current [pool NAME] or NULL */
 	char *err;
 	size_t errlen;
@@ -106,17 +107,6 @@ static bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 		return false;
 	*v = (uint32_t)x;
 	return true;
-}
-
-static int parse_bool(const char *s)
-{
-	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on") ||
-	    !strcmp(s, "1"))
-		return 1;
-	if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off") ||
-	    !strcmp(s, "0"))
-		return 0;
-	return -1;
 }
 
 static bool parse_ip4(const char *s, uint32_t *host)
@@ -336,6 +326,7 @@ static void section_start(struct cfg_ctx *x, char *name)
 	c->pools = p;
 	p = &c->pools[c->n_pools++];
 	snprintf(p->name, sizeof(p->name), "%s", pname);
+	snprintf(x->section, sizeof(x->section), "pool %s", p->name);
 	p->line = x->line;
 	p->lease_time = 180;
 	p->psid_offset = 6;
@@ -387,200 +378,122 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static void add_range(struct cfg_ctx *x, struct dstmd_pool *p,
-		      const char *value)
+/*
+ * Keys whose value is more than a field: a parser of the table below.
+ * It returns false on a bad value; the caller then reports "bad KEY
+ * 'VALUE' (HELP)" unless the parser has reported a more precise error.
+ */
+
+/* An IPv6 address (fe80::1%eth0 too) or, if ifname_ok, an interface name. */
+static bool set_listen(char *dst, size_t size, const char *value,
+		       bool ifname_ok)
 {
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE], *pct;
+	struct in6_addr a;
+
+	snprintf(addr, sizeof(addr), "%s", value);
+	pct = strchr(addr, '%');
+	if (pct)
+		*pct = '\0';
+	if (strlen(value) >= size ||
+	    (inet_pton(AF_INET6, addr, &a) != 1 &&
+	     (!ifname_ok || pct || !valid_ifname(value))))
+		return false;
+	memcpy(dst, value, strlen(value) + 1);
+	return true;
+}
+
+static bool server_listen(struct cfg_ctx *x, const char *value)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, value, &a) == 1) {
+		fail(x, x->line, "bad listen '%s' (an IPv4 address: DHCPv4-over-DHCPv6 is served on IPv6)", value);
+		return false;
+	}
+	return set_listen(x->c->listen, sizeof(x->c->listen), value, true);
+}
+
+static bool server_duid(struct cfg_ctx *x, const char *value)
+{
+	struct dstmd_config *c = x->c;
+	size_t n;
+
+	if (!parse_hex(value, c->duid, sizeof(c->duid), &n) || n < 3)
+		return false;
+	c->duid_len = (uint16_t)n;
+	return true;
+}
+
+static bool server_4o6(struct cfg_ctx *x, const char *value)
+{
+	struct dstmd_config *c = x->c;
+
+	if (c->n_servers4o6 >= D6_MAX_4O6_SERVERS) {
+		fail(x, x->line, "at most %d dhcp4o6-server lines", D6_MAX_4O6_SERVERS);
+		return false;
+	}
+	return inet_pton(AF_INET6, value, &c->servers4o6[c->n_servers4o6++]) == 1;
+}
+
+/* range and prefix */
+static bool pool_range(struct cfg_ctx *x, const char *value)
+{
+	struct dstmd_pool *p = x->pool;
 	struct dstmd_range *r;
 	uint32_t lo, hi;
 	char why[96];
 
 	if (!parse_range4(value, &lo, &hi, why, sizeof(why))) {
 		fail(x, x->line, "bad range '%s' (%s)", value, why);
-		return;
+		return false;
 	}
 	r = grow(p->ranges, p->n_ranges, sizeof(*r));
 	if (!r) {
 		fail(x, x->line, "out of memory");
-		return;
+		return false;
 	}
 	p->ranges = r;
 	r = &p->ranges[p->n_ranges++];
 	r->lo = lo;
 	r->hi = hi;
 	r->line = x->line;
+	return true;
 }
 
-#define IS(k)	(!strcmp(name, k))
-
-static void pool_key(struct cfg_ctx *x, struct dstmd_pool *p,
-		     const char *name, const char *value)
+static bool pool_tep(struct cfg_ctx *x, const char *value)
 {
-	uint32_t v;
-	int b;
-
-	if (IS("range") || IS("prefix")) {
-		add_range(x, p, value);
-	} else if (IS("lease-time")) {
-		if (!parse_u32(value, 10, 0x7fffffff, &p->lease_time))
-			fail(x, x->line, "bad lease-time '%s' (seconds, 10..2147483647)", value);
-	} else if (IS("renew-time")) {
-		if (!parse_u32(value, 1, 0x7fffffff, &p->t1))
-			fail(x, x->line, "bad renew-time '%s' (seconds)", value);
-	} else if (IS("rebind-time")) {
-		if (!parse_u32(value, 1, 0x7fffffff, &p->t2))
-			fail(x, x->line, "bad rebind-time '%s' (seconds)", value);
-	} else if (IS("tep")) {
-		if (inet_pton(AF_INET6, value, &p->tep) != 1)
-			fail(x, x->line, "bad tep '%s' (expected an IPv6 address)", value);
-		p->has_tep = true;
-	} else if (IS("tep-device")) {
-		if (!valid_ifname(value))
-			fail(x, x->line, "bad tep-device '%s' (expected an interface name)", value);
-		else
-			snprintf(p->tep_dev, sizeof(p->tep_dev), "%s", value);
-	} else if (IS("psid-len")) {
-		if (!parse_u32(value, 0, 16, &v))
-			fail(x, x->line, "bad psid-len '%s' (0..16)", value);
-		p->psid_len = (uint8_t)v;
-	} else if (IS("psid-offset")) {
-		if (!parse_u32(value, 0, 15, &v))
-			fail(x, x->line, "bad psid-offset '%s' (0..15)", value);
-		p->psid_offset = (uint8_t)v;
-	} else if (IS("clients")) {
-		if (!parse_prefix6(value, &p->clients, &p->clients_len))
-			fail(x, x->line, "bad clients '%s' (expected an IPv6 prefix)", value);
-	} else if (IS("subnet-mask")) {
-		if (inet_pton(AF_INET, value, &p->mask) != 1)
-			fail(x, x->line, "bad subnet-mask '%s'", value);
-	} else if (IS("auth")) {
-		b = parse_bool(value);
-		if (b < 0)
-			fail(x, x->line, "bad auth '%s' (yes or no)", value);
-		p->auth = b;
-	} else {
-		fail(x, x->line, "unknown key '%s' in [pool %s]", name, p->name);
-	}
+	x->pool->has_tep = true;
+	return inet_pton(AF_INET6, value, &x->pool->tep) == 1;
 }
 
-static void server_key(struct cfg_ctx *x, const char *name, const char *value)
+static bool pool_clients(struct cfg_ctx *x, const char *value)
 {
-	struct dstmd_config *c = x->c;
-	uint32_t v;
-	size_t n;
-	int b;
-
-	if (IS("listen")) {
-		struct in6_addr a;
-		char addr[INET6_ADDRSTRLEN + IF_NAMESIZE], *pct;
-
-		snprintf(addr, sizeof(addr), "%s", value);
-		pct = strchr(addr, '%');	/* fe80::1%eth0 */
-		if (pct)
-			*pct = '\0';
-		if (inet_pton(AF_INET, value, &a) == 1)
-			fail(x, x->line, "bad listen '%s' (an IPv4 address: DHCPv4-over-DHCPv6 is served on IPv6)", value);
-		else if (strlen(value) >= sizeof(c->listen) ||
-		    (inet_pton(AF_INET6, addr, &a) != 1 &&
-		     (pct || !valid_ifname(value))))
-			fail(x, x->line, "bad listen '%s' (expected an IPv6 address or an interface name)", value);
-		else
-			snprintf(c->listen, sizeof(c->listen), "%s", value);
-	} else if (IS("port")) {
-		if (!parse_u32(value, 1, 65535, &v))
-			fail(x, x->line, "bad port '%s' (1..65535)", value);
-		c->port = (uint16_t)v;
-	} else if (IS("lease-db")) {
-		if (!*value || strlen(value) >= sizeof(c->lease_db))
-			fail(x, x->line, "bad lease-db path");
-		else
-			snprintf(c->lease_db, sizeof(c->lease_db), "%s", value);
-	} else if (IS("sync")) {
-		if (!strcmp(value, "full"))
-			c->sync_full = true;
-		else if (!strcmp(value, "normal"))
-			c->sync_full = false;
-		else
-			fail(x, x->line, "bad sync '%s' (full or normal)", value);
-	} else if (IS("log")) {
-		if (!strcmp(value, "auto"))
-			c->log = DSTMD_LOG_AUTO;
-		else if (!strcmp(value, "stderr"))
-			c->log = DSTMD_LOG_STDERR;
-		else if (!strcmp(value, "syslog"))
-			c->log = DSTMD_LOG_SYSLOG;
-		else
-			fail(x, x->line, "bad log '%s' (auto, stderr or syslog)", value);
-	} else if (IS("server-id")) {
-		if (inet_pton(AF_INET, value, &c->server_id4) != 1)
-			fail(x, x->line, "bad server-id '%s' (expected an IPv4 address)", value);
-	} else if (IS("duid")) {
-		if (!parse_hex(value, c->duid, sizeof(c->duid), &n) || n < 3)
-			fail(x, x->line, "bad duid '%s' (3..130 bytes of hex)", value);
-		c->duid_len = (uint16_t)n;
-	} else if (IS("dhcp4o6-server")) {
-		if (c->n_servers4o6 >= D6_MAX_4O6_SERVERS)
-			fail(x, x->line, "at most %d dhcp4o6-server lines", D6_MAX_4O6_SERVERS);
-		else if (inet_pton(AF_INET6, value, &c->servers4o6[c->n_servers4o6++]) != 1)
-			fail(x, x->line, "bad dhcp4o6-server '%s' (expected an IPv6 address)", value);
-	} else if (IS("offer-time")) {
-		if (!parse_u32(value, 1, 3600, &c->offer_time))
-			fail(x, x->line, "bad offer-time '%s' (1..3600 s)", value);
-	} else if (IS("decline-time")) {
-		if (!parse_u32(value, 0, 86400 * 7, &c->decline_time))
-			fail(x, x->line, "bad decline-time '%s' (0..604800 s)", value);
-	} else if (IS("reconcile-interval")) {
-		if (!parse_u32(value, 0, 86400, &c->reconcile_interval))
-			fail(x, x->line, "bad reconcile-interval '%s' (0..86400 s)", value);
-	} else if (IS("rate-limit")) {
-		if (!parse_u32(value, 0, 1000000, &c->rate))
-			fail(x, x->line, "bad rate-limit '%s' (packets/s per client, 0 = off)", value);
-	} else if (IS("rate-burst")) {
-		if (!parse_u32(value, 1, 1000000, &c->burst))
-			fail(x, x->line, "bad rate-burst '%s'", value);
-	} else if (IS("reconfigure")) {
-		b = parse_bool(value);
-		if (b < 0)
-			fail(x, x->line, "bad reconfigure '%s' (yes or no)", value);
-		c->reconfigure = b > 0;
-	} else {
-		fail(x, x->line, "unknown key '%s' in [server]", name);
-	}
+	return parse_prefix6(value, &x->pool->clients, &x->pool->clients_len);
 }
 
-static void auth_key(struct cfg_ctx *x, const char *name, const char *value)
+static bool auth_key(struct cfg_ctx *x, const char *value)
 {
 	struct dstmd_config *c = x->c;
 	struct dstmd_key *k;
 	char kname[128], hex[192];
 	unsigned int i;
-	int b;
 
-	if (IS("require")) {
-		b = parse_bool(value);
-		if (b < 0)
-			fail(x, x->line, "bad require '%s' (yes or no)", value);
-		c->auth_require = b > 0;
-		return;
-	}
-	if (!IS("key")) {
-		fail(x, x->line, "unknown key '%s' in [auth]", name);
-		return;
-	}
 	if (sscanf(value, "%127s %191s", kname, hex) != 2 ||
 	    strlen(kname) > 64) {
 		fail(x, x->line, "bad key line (expected: key = NAME HEXSECRET, NAME up to 64 characters)");
-		return;
+		return false;
 	}
 	for (i = 0; i < c->n_keys; i++)
 		if (!strcmp(c->keys[i].name, kname)) {
 			fail(x, x->line, "key '%s' defined twice (first on line %u)",
 			     kname, c->keys[i].line);
-			return;
+			return false;
 		}
 	k = grow(c->keys, c->n_keys, sizeof(*k));
 	if (!k) {
 		fail(x, x->line, "out of memory");
-		return;
+		return false;
 	}
 	c->keys = k;
 	k = &c->keys[c->n_keys];
@@ -589,9 +502,16 @@ static void auth_key(struct cfg_ctx *x, const char *name, const char *value)
 	if (!parse_hex(hex, k->secret, sizeof(k->secret), &k->len) ||
 	    k->len < 16) {
 		fail(x, x->line, "bad secret for key '%s' (16..64 bytes of hex)", kname);
-		return;
+		return false;
 	}
 	c->n_keys++;
+	return true;
+}
+
+static bool dns_listen(struct cfg_ctx *x, const char *value)
+{
+	return set_listen(x->c->dns.listen, sizeof(x->c->dns.listen), value,
+			  false);
 }
 
 static struct dstmd_dns_ns *dns_ns_new(struct cfg_ctx *x, const char *name)
@@ -613,7 +533,7 @@ static struct dstmd_dns_ns *dns_ns_new(struct cfg_ctx *x, const char *name)
 	return ns;
 }
 
-static void dns_ns_addr(struct cfg_ctx *x, struct dstmd_dns_ns *ns,
+static bool dns_ns_addr(struct cfg_ctx *x, struct dstmd_dns_ns *ns,
 			const char *a)
 {
 	if (ns->n_a6 < DSTMD_DNS_MAX_NS_ADDR &&
@@ -626,90 +546,204 @@ static void dns_ns_addr(struct cfg_ctx *x, struct dstmd_dns_ns *ns,
 		fail(x, x->line,
 		     "bad name server address '%s' (IPv4 or IPv6, at most %d of each)",
 		     a, DSTMD_DNS_MAX_NS_ADDR);
+	return !x->failed;
 }
 
-static void dns_key(struct cfg_ctx *x, const char *name, const char *value)
+/* ns = NAME [ADDRESS...] */
+static bool dns_ns(struct cfg_ctx *x, const char *value)
 {
-	struct dstmd_dns_config *dc = &x->c->dns;
 	char buf[MAX_LINE + 1], *tok, *save;
 	struct dstmd_dns_ns *ns;
-	uint32_t v;
-	int b;
 
-	if (IS("zone")) {
-		if (!dns_name_norm(value, dc->zone, sizeof(dc->zone)))
-			fail(x, x->line, "bad zone '%s' (expected a domain name such as dstm.test.)", value);
-	} else if (IS("listen")) {
-		struct in6_addr a;
-		char addr[INET6_ADDRSTRLEN + IF_NAMESIZE], *pct;
+	snprintf(buf, sizeof(buf), "%s", value);
+	tok = strtok_r(buf, " \t", &save);
+	ns = tok ? dns_ns_new(x, tok) : NULL;
+	while (ns && (tok = strtok_r(NULL, " \t", &save)))
+		dns_ns_addr(x, ns, tok);
+	return !x->failed;
+}
 
-		snprintf(addr, sizeof(addr), "%s", value);
-		pct = strchr(addr, '%');
-		if (pct)
-			*pct = '\0';
-		if (strlen(value) >= sizeof(dc->listen) ||
-		    inet_pton(AF_INET6, addr, &a) != 1)
-			fail(x, x->line, "bad listen '%s' (expected an IPv6 address, :: for all; IPv4 clients reach it as ::ffff:A.B.C.D)", value);
-		else
-			snprintf(dc->listen, sizeof(dc->listen), "%s", value);
-	} else if (IS("port")) {
-		if (!parse_u32(value, 1, 65535, &v))
-			fail(x, x->line, "bad port '%s' (1..65535)", value);
-		dc->port = (uint16_t)v;
-	} else if (IS("ttl")) {
-		if (!parse_u32(value, 0, 86400, &dc->ttl))
-			fail(x, x->line, "bad ttl '%s' (0..86400 s)", value);
-	} else if (IS("negative-ttl")) {
-		if (!parse_u32(value, 0, 86400, &dc->negative_ttl))
-			fail(x, x->line, "bad negative-ttl '%s' (0..86400 s)", value);
-	} else if (IS("ns")) {
-		snprintf(buf, sizeof(buf), "%s", value);
-		tok = strtok_r(buf, " \t", &save);
-		ns = tok ? dns_ns_new(x, tok) : NULL;
-		while (ns && (tok = strtok_r(NULL, " \t", &save)))
-			dns_ns_addr(x, ns, tok);
-	} else if (IS("ns-address")) {
-		if (!dc->n_ns) {
-			fail(x, x->line, "ns-address before any ns line (it gives the address of the ns above it)");
-			return;
-		}
-		dns_ns_addr(x, &dc->ns[dc->n_ns - 1], value);
-	} else if (IS("hostmaster")) {
-		if (!dns_name_norm(value, dc->hostmaster, sizeof(dc->hostmaster)))
-			fail(x, x->line, "bad hostmaster '%s' (a domain name: hostmaster.example.)", value);
-	} else if (IS("edns-size")) {
-		if (!parse_u32(value, 512, 65535, &v))
-			fail(x, x->line, "bad edns-size '%s' (512..65535 bytes)", value);
-		dc->edns_size = (uint16_t)v;
-	} else if (IS("on-demand")) {
-		b = parse_bool(value);
-		if (b < 0)
-			fail(x, x->line, "bad on-demand '%s' (yes or no)", value);
-		dc->on_demand = b > 0;
-	} else if (IS("on-demand-wait")) {
-		if (!parse_duration_ms(value, 100, 30000, &dc->wait_ms))
-			fail(x, x->line, "bad on-demand-wait '%s' (100ms..30s: 2, 2s or 1500ms)", value);
-	} else if (IS("rate-limit")) {
-		if (!parse_u32(value, 0, 100000, &dc->rate))
-			fail(x, x->line, "bad rate-limit '%s' (on-demand allocations/s per querier, 0 = off)", value);
-	} else if (IS("rate-burst")) {
-		if (!parse_u32(value, 1, 100000, &dc->burst))
-			fail(x, x->line, "bad rate-burst '%s' (1..100000)", value);
-	} else if (IS("max-pending")) {
-		if (!parse_u32(value, 1, 65536, &dc->max_pending))
-			fail(x, x->line, "bad max-pending '%s' (1..65536 reservations)", value);
-	} else if (IS("max-held")) {
-		if (!parse_u32(value, 1, 65536, &dc->max_held))
-			fail(x, x->line, "bad max-held '%s' (1..65536 queries)", value);
-	} else if (IS("max-tcp")) {
-		if (!parse_u32(value, 1, 65536, &dc->max_tcp))
-			fail(x, x->line, "bad max-tcp '%s' (1..65536 connections)", value);
-	} else if (IS("tcp-idle")) {
-		if (!parse_duration_ms(value, 100, 3600000, &dc->tcp_idle_ms))
-			fail(x, x->line, "bad tcp-idle '%s' (100ms..3600s)", value);
-	} else {
-		fail(x, x->line, "unknown key '%s' in [dns]", name);
+static bool dns_ns_address(struct cfg_ctx *x, const char *value)
+{
+	struct dstmd_dns_config *dc = &x->c->dns;
+
+	if (!dc->n_ns) {
+		fail(x, x->line, "ns-address before any ns line (it gives the address of the ns above it)");
+		return false;
 	}
+	return dns_ns_addr(x, &dc->ns[dc->n_ns - 1], value);
+}
+
+/*
+ * Every key of every section, parsed by kind into a field of the
+ * section's struct: struct dstmd_config for [server] and [auth], struct
+ * dstmd_pool for [pool NAME], struct dstmd_dns_config for [dns].
+ */
+enum kind {
+	K_UINT,		/* decimal, min..max */
+	K_DURATION,	/* parse_duration_ms(): 2, 2s or 1500ms, min..max ms */
+	K_CHOICE,	/* one of the names of choices, stored as its value */
+	K_IP4,		/* an IPv4 address: struct in_addr */
+	K_DNS_NAME,	/* dns_name_norm() into a char array */
+	K_IFNAME,	/* an interface name into a char array */
+	K_STRING,	/* into a char array */
+	K_CUSTOM,	/* parse() */
+};
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+struct key {
+	const char *section;	/* server, pool, auth or dns */
+	const char *name;
+	enum kind kind;
+	const char *help;	/* bad NAME 'VALUE' (HELP) */
+	size_t off, size;	/* the field; integers of 1, 2 or 4 bytes */
+	uint32_t min, max;
+	const struct choice *choices;	/* ends with a NULL name */
+	bool (*parse)(struct cfg_ctx *x, const char *value);
+};
+
+static const struct choice yes_no[] = {
+	{ "yes", 1 }, { "true", 1 }, { "on", 1 }, { "1", 1 },
+	{ "no", 0 }, { "false", 0 }, { "off", 0 }, { "0", 0 }, { NULL, 0 },
+};
+static const struct choice sync_names[] = {
+	{ "full", true }, { "normal", false }, { NULL, 0 },
+};
+static const struct choice log_names[] = {
+	{ "auto", DSTMD_LOG_AUTO }, { "stderr", DSTMD_LOG_STDERR },
+	{ "syslog", DSTMD_LOG_SYSLOG }, { NULL, 0 },
+};
+
+#define FIELD(type, f)	.off = offsetof(type, f), .size = sizeof(((type *)0)->f)
+#define SERVER(f)	FIELD(struct dstmd_config, f)
+#define POOL(f)		FIELD(struct dstmd_pool, f)
+#define DNS(f)		FIELD(struct dstmd_dns_config, f)
+#define RANGE(lo, hi)	.min = (lo), .max = (hi)
+
+static const struct key keys[] = {
+	/* section, key, kind, help, field, range, choices or parser */
+	{ "server", "listen", K_CUSTOM, "expected an IPv6 address or an interface name", .parse = server_listen },
+	{ "server", "port", K_UINT, "1..65535", SERVER(port), RANGE(1, 65535) },
+	{ "server", "lease-db", K_STRING, "a path", SERVER(lease_db) },
+	{ "server", "sync", K_CHOICE, "full or normal", SERVER(sync_full), .choices = sync_names },
+	{ "server", "log", K_CHOICE, "auto, stderr or syslog", SERVER(log), .choices = log_names },
+	{ "server", "server-id", K_IP4, "expected an IPv4 address", SERVER(server_id4) },
+	{ "server", "duid", K_CUSTOM, "3..130 bytes of hex", .parse = server_duid },
+	{ "server", "dhcp4o6-server", K_CUSTOM, "expected an IPv6 address", .parse = server_4o6 },
+	{ "server", "offer-time", K_UINT, "1..3600 s", SERVER(offer_time), RANGE(1, 3600) },
+	{ "server", "decline-time", K_UINT, "0..604800 s", SERVER(decline_time), RANGE(0, 604800) },
+	{ "server", "reconcile-interval", K_UINT, "0..86400 s", SERVER(reconcile_interval), RANGE(0, 86400) },
+	{ "server", "rate-limit", K_UINT, "packets/s per client, 0 = off", SERVER(rate), RANGE(0, 1000000) },
+	{ "server", "rate-burst", K_UINT, "1..1000000", SERVER(burst), RANGE(1, 1000000) },
+	{ "server", "reconfigure", K_CHOICE, "yes or no", SERVER(reconfigure), .choices = yes_no },
+
+	{ "pool", "range", K_CUSTOM, .parse = pool_range },
+	{ "pool", "prefix", K_CUSTOM, .parse = pool_range },
+	{ "pool", "lease-time", K_UINT, "10..2147483647 s", POOL(lease_time), RANGE(10, INT32_MAX) },
+	{ "pool", "renew-time", K_UINT, "1..2147483647 s", POOL(t1), RANGE(1, INT32_MAX) },
+	{ "pool", "rebind-time", K_UINT, "1..2147483647 s", POOL(t2), RANGE(1, INT32_MAX) },
+	{ "pool", "tep", K_CUSTOM, "expected an IPv6 address", .parse = pool_tep },
+	{ "pool", "tep-device", K_IFNAME, "expected an interface name", POOL(tep_dev) },
+	{ "pool", "psid-len", K_UINT, "0..16", POOL(psid_len), RANGE(0, 16) },
+	{ "pool", "psid-offset", K_UINT, "0..15", POOL(psid_offset), RANGE(0, 15) },
+	{ "pool", "clients", K_CUSTOM, "expected an IPv6 prefix", .parse = pool_clients },
+	{ "pool", "subnet-mask", K_IP4, "expected an IPv4 address", POOL(mask) },
+	{ "pool", "auth", K_CHOICE, "yes or no", POOL(auth), .choices = yes_no },
+
+	{ "auth", "require", K_CHOICE, "yes or no", SERVER(auth_require), .choices = yes_no },
+	{ "auth", "key", K_CUSTOM, .parse = auth_key },
+
+	{ "dns", "zone", K_DNS_NAME, "expected a domain name such as dstm.test.", DNS(zone) },
+	{ "dns", "listen", K_CUSTOM, "expected an IPv6 address, :: for all; IPv4 clients reach it as ::ffff:A.B.C.D", .parse = dns_listen },
+	{ "dns", "port", K_UINT, "1..65535", DNS(port), RANGE(1, 65535) },
+	{ "dns", "ttl", K_UINT, "0..86400 s", DNS(ttl), RANGE(0, 86400) },
+	{ "dns", "negative-ttl", K_UINT, "0..86400 s", DNS(negative_ttl), RANGE(0, 86400) },
+	{ "dns", "ns", K_CUSTOM, .parse = dns_ns },
+	{ "dns", "ns-address", K_CUSTOM, .parse = dns_ns_address },
+	{ "dns", "hostmaster", K_DNS_NAME, "a domain name: hostmaster.example.", DNS(hostmaster) },
+	{ "dns", "edns-size", K_UINT, "512..65535 bytes", DNS(edns_size), RANGE(512, 65535) },
+	{ "dns", "on-demand", K_CHOICE, "yes or no", DNS(on_demand), .choices = yes_no },
+	{ "dns", "on-demand-wait", K_DURATION, "100ms..30s: 2, 2s or 1500ms", DNS(wait_ms), RANGE(100, 30000) },
+	{ "dns", "rate-limit", K_UINT, "on-demand allocations/s per querier, 0 = off", DNS(rate), RANGE(0, 100000) },
+	{ "dns", "rate-burst", K_UINT, "1..100000", DNS(burst), RANGE(1, 100000) },
+	{ "dns", "max-pending", K_UINT, "1..65536 reservations", DNS(max_pending), RANGE(1, 65536) },
+	{ "dns", "max-held", K_UINT, "1..65536 queries", DNS(max_held), RANGE(1, 65536) },
+	{ "dns", "max-tcp", K_UINT, "1..65536 connections", DNS(max_tcp), RANGE(1, 65536) },
+	{ "dns", "tcp-idle", K_DURATION, "100ms..3600s", DNS(tcp_idle_ms), RANGE(100, 3600000) },
+};
+
+/* An integer field of 1, 2 or 4 bytes: bool, uint8_t, uint16_t, int, uint32_t. */
+static void store_int(void *field, size_t size, uint32_t v)
+{
+	if (size == 1)
+		*(uint8_t *)field = (uint8_t)v;
+	else if (size == 2)
+		*(uint16_t *)field = (uint16_t)v;
+	else if (size == 4)
+		*(uint32_t *)field = v;
+	else
+		abort();	/* a row of keys[] with a field of another type */
+}
+
+static bool parse_value(struct cfg_ctx *x, const struct key *k, void *field,
+			const char *value)
+{
+	const struct choice *ch;
+	uint32_t v;
+
+	switch (k->kind) {
+	case K_UINT:
+	case K_DURATION:
+		if (k->kind == K_UINT ? !parse_u32(value, k->min, k->max, &v) :
+		    !parse_duration_ms(value, k->min, k->max, &v))
+			return false;
+		store_int(field, k->size, v);
+		return true;
+	case K_CHOICE:
+		for (ch = k->choices; ch->name; ch++)
+			if (!strcmp(ch->name, value)) {
+				store_int(field, k->size, (uint32_t)ch->value);
+				return true;
+			}
+		return false;
+	case K_IP4:
+		return inet_pton(AF_INET, value, field) == 1;
+	case K_DNS_NAME:
+		return dns_name_norm(value, field, k->size);
+	case K_IFNAME:
+		if (!valid_ifname(value))
+			return false;
+		/* fall through */
+	case K_STRING:
+		if (strlen(value) >= k->size)
+			return false;
+		memcpy(field, value, strlen(value) + 1);
+		return true;
+	case K_CUSTOM:
+		return k->parse(x, value);
+	}
+	return false;
+}
+
+static void set_key(struct cfg_ctx *x, const char *name, const char *value)
+{
+	const char *section = x->pool ? "pool" : x->section;
+	char *obj = x->pool ? (char *)x->pool :
+		    !strcmp(section, "dns") ? (char *)&x->c->dns : (char *)x->c;
+	const struct key *k;
+
+	for (k = keys; k < keys + sizeof(keys) / sizeof(keys[0]); k++) {
+		if (strcmp(k->section, section) || strcmp(k->name, name))
+			continue;
+		if (!parse_value(x, k, obj + k->off, value) && !x->failed)
+			fail(x, x->line, "bad %s '%s' (%s)", name, value, k->help);
+		return;
+	}
+	fail(x, x->line, "unknown key '%s' in [%s]", name, x->section);
 }
 
 static int handler(void *user, const char *section, const char *name,
@@ -720,20 +754,12 @@ static int handler(void *user, const char *section, const char *name,
 	(void)section;	/* tracked by reader() */
 	if (x->failed)
 		return 1;
-	if (!*value) {
+	if (!*value)
 		fail(x, x->line, "'%s' needs a value", name);
-		return 1;
-	}
-	if (!x->section[0])
+	else if (!x->section[0])
 		fail(x, x->line, "'%s' outside of any section", name);
-	else if (!strcmp(x->section, "server"))
-		server_key(x, name, value);
-	else if (!strcmp(x->section, "auth"))
-		auth_key(x, name, value);
-	else if (!strcmp(x->section, "dns"))
-		dns_key(x, name, value);
-	else if (x->pool)
-		pool_key(x, x->pool, name, value);
+	else
+		set_key(x, name, value);
 	return 1;
 }
 

@@ -58,6 +58,11 @@ static void test_dns_config(void)
 		c.dns.on_demand && c.dns.edns_size == 1232,
 		"[dns] values and defaults");
 	config_free(&c);
+	t_check(!config_load(&c, t_write("ok.conf", BASE "[dns]\nzone = z\nedns-size = 4096\n"
+				      "on-demand = no\ntcp-idle = 30\nmax-held = 65536\n"),
+			     e, sizeof(e)) && c.dns.edns_size == 4096 && !c.dns.on_demand &&
+		c.dns.tcp_idle_ms == 30000 && c.dns.max_held == 65536, "[dns] values (%s)", e);
+	config_free(&c);
 	conf_err("[dns]\nport = 53\n", "7: [dns] needs a zone (zone = dstm.test.)");
 	conf_err("[dns]\nzone = a..b\n", "8: bad zone 'a..b' (expected a domain name such as dstm.test.)");
 	conf_err("[dns]\nzone = z.\nlisten = 10.0.0.1\n",
@@ -65,6 +70,8 @@ static void test_dns_config(void)
 	conf_err("[dns]\nzone = z.\non-demand-wait = 5m\n",
 		 "9: bad on-demand-wait '5m' (100ms..30s: 2, 2s or 1500ms)");
 	conf_err("[dns]\nzone = z.\nfoo = 1\n", "9: unknown key 'foo' in [dns]");
+	conf_err("[dns]\nzone = z.\ntcp-idle = 99ms\n", "9: bad tcp-idle '99ms' (100ms..3600s)");
+	conf_err("[dns]\nzone = z.\nmax-tcp = 0\n", "9: bad max-tcp '0' (1..65536 connections)");
 	conf_err("[dns]\nzone = z.\n[dns]\n", "9: [dns] twice (first on line 7)");
 	conf_err("[dns]\nzone = z.\nns = ns.example. 2001:db8::1\n",
 		 "7: name server ns.example. is outside the zone z.: it cannot have addresses here");

@@ -46,6 +46,7 @@ void test_config(void)
 		       "port = 5470\nlease-db = /tmp/x.db\nsync = normal\n"
 		       "server-id = 192.0.2.1\nduid = 00:02:00:00:ab:11:01\n"
 		       "dhcp4o6-server = 2001:db8::547\nrate-limit = 0\n"
+		       "log = syslog\nreconfigure = off\noffer-time = 3600\n"
 		       "[pool main]\nrange = 1.1.1.100-1.1.1.200\nlease-time = 180\n"
 		       "tep = 2002:100::1\ntep-device = dstm0\npsid-len = 2\n"
 		       "[pool second]\nprefix = 10.1.0.0/24\nclients = 2001:db8:1::/48\n"
@@ -54,7 +55,9 @@ void test_config(void)
 	t_check(config_load(&c, p, e, sizeof(e)) == 0, "good config: %s", e);
 	t_check(c.n_pools == 2 && c.port == 5470 && !c.sync_full &&
 		c.duid_len == 7 && c.n_servers4o6 == 1 && c.rate == 0 &&
-		c.n_keys == 1 && c.keys[0].len == 16, "config values");
+		c.n_keys == 1 && c.keys[0].len == 16 &&
+		c.log == DSTMD_LOG_SYSLOG && !c.reconfigure && c.offer_time == 3600 &&
+		!c.auth_require && !strcmp(c.listen, "::1"), "config values");
 	t_check(c.pools[0].n_addrs == 101 && c.pools[0].psid_len == 2 &&
 		c.pools[0].psid_offset == 6 && c.pools[0].t1 == 90 &&
 		c.pools[0].t2 == 157 && !strcmp(c.pools[0].tep_dev, "dstm0"),
@@ -77,7 +80,15 @@ void test_config(void)
 	conf_err("[server]\nport = 99999\n" POOL, "2: bad port '99999' (1..65535)");
 	conf_err("[serverx]\n", "1: unknown section [serverx] (expected [server], [pool NAME], [auth] or [dns])");
 	conf_err(POOL "psid-len = 12\n", "1: pool 'p': psid-offset 6 + psid-len 12 exceed 16");
-	conf_err(POOL "lease-time = 5\n", "4: bad lease-time '5' (seconds, 10..2147483647)");
+	conf_err(POOL "lease-time = 5\n", "4: bad lease-time '5' (10..2147483647 s)");
+	conf_err(POOL "renew-time = 0\n", "4: bad renew-time '0' (1..2147483647 s)");
+	conf_err(POOL "subnet-mask = 255.255.255.256\n",
+		 "4: bad subnet-mask '255.255.255.256' (expected an IPv4 address)");
+	conf_err(POOL "auth = maybe\n", "4: bad auth 'maybe' (yes or no)");
+	conf_err(POOL "port = 547\n", "4: unknown key 'port' in [pool p]");
+	conf_err("[server]\nrate-burst = 0\n" POOL, "2: bad rate-burst '0' (1..1000000)");
+	conf_err("[server]\nlog = journal\n" POOL, "2: bad log 'journal' (auto, stderr or syslog)");
+	conf_err("[server]\nduid = 0011\n" POOL, "2: bad duid '0011' (3..130 bytes of hex)");
 	conf_err(POOL "[auth]\nkey = a 0011\n", "5: bad secret for key 'a' (16..64 bytes of hex)");
 	conf_err(POOL "tep = 1.2.3.4\n", "4: bad tep '1.2.3.4' (expected an IPv6 address)");
 	conf_err("[server]\nthis is not ini\n" POOL,
