@@ -21,7 +21,9 @@
 # adding rounds, default 400), DSTM_BENCH_MIN_REPS / _MAX_REPS (3 / 9),
 # DSTM_BENCH_TIME / _WARMUP (seconds per run, 1 / 0.3), DSTM_BENCH_SIZES
 # ("64 1400"), DSTM_BENCH_MAPS (1048576), DSTM_BENCH_ROUTES (131072),
-# DSTM_BENCH_ONLY (a regex on "dir/size/variant": run only those, e.g.
+# DSTM_BENCH_HEADROOM (nic: the generator's frames get a NIC driver's headroom,
+# the default; veth: the bare veth's 16 bytes), DSTM_BENCH_ONLY (a regex on
+# "dir/size/variant": run only those, e.g.
 # 'dstmfast-' for the fast-path variants; see bench/guest.sh).
 # Exit status: 0 if every kernel's run completed, 1 otherwise.
 set -uo pipefail
