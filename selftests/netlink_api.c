@@ -1370,6 +1370,24 @@ static int make_tep(struct nlc *c, int ifindex)
 	return nlc_do(c, r, NULL, NULL, NULL);
 }
 
+/*
+ * The fast-path tests' start: three dummy devices fp0-fp2 (removed with
+ * the fixture) in @fp and the device a TEP.  0 or -1.
+ */
+static int fastpath_devs(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(dstm) *self, int fp[3])
+{
+	static const char *const names[] = { "fp0", "fp1", "fp2" };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		fp[i] = add_extra(_metadata, self, names[i], "dummy");
+		if (fp[i] <= 0)
+			return -1;
+	}
+	return make_tep(self->c, self->ifindex) ? -1 : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* DEV_GET                                                             */
 
@@ -2094,13 +2112,7 @@ TEST_F(dstm, fastpath_set_get)
 	struct req *r;
 
 	ASSERT_NE(NULL, ds);
-	fp[0] = add_extra(_metadata, self, "fp0", "dummy");
-	fp[1] = add_extra(_metadata, self, "fp1", "dummy");
-	fp[2] = add_extra(_metadata, self, "fp2", "dummy");
-	ASSERT_LT(0, fp[0]);
-	ASSERT_LT(0, fp[1]);
-	ASSERT_LT(0, fp[2]);
-	ASSERT_EQ(0, make_tep(self->c, self->ifindex));
+	ASSERT_EQ(0, fastpath_devs(_metadata, self, fp));
 
 	/* none at first: no FASTPATH attribute */
 	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
@@ -2179,13 +2191,7 @@ TEST_F(dstm, fastpath_device_leaves)
 	struct dev d;
 
 	ASSERT_LE(0, self_ns);
-	fp[0] = add_extra(_metadata, self, "fp0", "dummy");
-	fp[1] = add_extra(_metadata, self, "fp1", "dummy");
-	fp[2] = add_extra(_metadata, self, "fp2", "dummy");
-	ASSERT_LT(0, fp[0]);
-	ASSERT_LT(0, fp[1]);
-	ASSERT_LT(0, fp[2]);
-	ASSERT_EQ(0, make_tep(self->c, self->ifindex));
+	ASSERT_EQ(0, fastpath_devs(_metadata, self, fp));
 	ASSERT_EQ(0, fastpath_set(self->c, self->ifindex, fp, 3, NULL));
 	ASSERT_EQ(0, dev_get(self->c, self->ifindex, &d));
 	ASSERT_FASTPATH(d, fp, 3);
