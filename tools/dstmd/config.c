@@ -269,13 +269,24 @@ static bool valid_ifname(const char *s)
 	return true;
 }
 
-static void *grow(void *arr, unsigned int n, size_t size)
+/*
+ * Room for element @n (zeroed) at the end of the array *@arrp of @n
+ * elements of @size: the new element, which the caller counts once it
+ * is filled in, or NULL after reporting the failure.
+ */
+static void *append(struct cfg_ctx *x, void *arrp, unsigned int n,
+		    size_t size)
 {
-	void *p = realloc(arr, (n + 1) * size);
+	void **arr = arrp;
+	char *p = realloc(*arr, (n + 1) * size);
 
-	if (p)
-		memset((char *)p + n * size, 0, size);
-	return p;
+	if (!p) {
+		fail(x, x->line, "out of memory");
+		return NULL;
+	}
+	memset(p + n * size, 0, size);
+	*arr = p;
+	return p + n * size;
 }
 
 static void section_start(struct cfg_ctx *x, char *name)
@@ -318,13 +329,10 @@ static void section_start(struct cfg_ctx *x, char *name)
 			     pname, c->pools[i].line);
 			return;
 		}
-	p = grow(c->pools, c->n_pools, sizeof(*p));
-	if (!p) {
-		fail(x, x->line, "out of memory");
+	p = append(x, &c->pools, c->n_pools, sizeof(*p));
+	if (!p)
 		return;
-	}
-	c->pools = p;
-	p = &c->pools[c->n_pools++];
+	c->n_pools++;
 	snprintf(p->name, sizeof(p->name), "%s", pname);
 	snprintf(x->section, sizeof(x->section), "pool %s", p->name);
 	p->line = x->line;
@@ -448,13 +456,10 @@ static bool pool_range(struct cfg_ctx *x, const char *value)
 		fail(x, x->line, "bad range '%s' (%s)", value, why);
 		return false;
 	}
-	r = grow(p->ranges, p->n_ranges, sizeof(*r));
-	if (!r) {
-		fail(x, x->line, "out of memory");
+	r = append(x, &p->ranges, p->n_ranges, sizeof(*r));
+	if (!r)
 		return false;
-	}
-	p->ranges = r;
-	r = &p->ranges[p->n_ranges++];
+	p->n_ranges++;
 	r->lo = lo;
 	r->hi = hi;
 	r->line = x->line;
@@ -490,13 +495,9 @@ static bool auth_key(struct cfg_ctx *x, const char *value)
 			     kname, c->keys[i].line);
 			return false;
 		}
-	k = grow(c->keys, c->n_keys, sizeof(*k));
-	if (!k) {
-		fail(x, x->line, "out of memory");
+	k = append(x, &c->keys, c->n_keys, sizeof(*k));
+	if (!k)
 		return false;
-	}
-	c->keys = k;
-	k = &c->keys[c->n_keys];
 	memcpy(k->name, kname, strlen(kname) + 1);
 	k->line = x->line;
 	if (!parse_hex(hex, k->secret, sizeof(k->secret), &k->len) ||
