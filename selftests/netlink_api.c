@@ -412,13 +412,22 @@ static void req_ip6(struct req *r, int type, const char *a)
 	req_put(r, type, 16, &in);
 }
 
-/* Opens DSTM_A_MAP; @flag is NLA_F_NESTED (or 0, to test its absence). */
-static void req_nest(struct req *r, int flag)
+/*
+ * Opens nest @type (closed by req_nest_end()); @flag is NLA_F_NESTED (or
+ * 0, to test its absence).  Returns the nest's offset.
+ */
+static uint32_t req_nest_open(struct req *r, int type, int flag)
 {
 	r->nest_off = req_tail(r);
-	nla_put(r->msg, DSTM_A_MAP | flag, 0, NULL);
-	r->off[DSTM_A_MAP] = r->nest_off;
+	nla_put(r->msg, type | flag, 0, NULL);
+	r->off[type] = r->nest_off;
 	r->in_nest = true;
+	return r->nest_off;
+}
+
+static void req_nest(struct req *r, int flag)
+{
+	req_nest_open(r, DSTM_A_MAP, flag);
 }
 
 static void req_nest_end(struct req *r)
@@ -2037,12 +2046,9 @@ TEST_F(dstm, dev_set_mode_flushes)
 static uint32_t req_fastpath(struct req *r, const int *idx, int n, int flag,
 			     uint32_t *item_off)
 {
-	uint32_t nest_off = req_tail(r);
-	struct nlattr *nest;
+	uint32_t nest_off = req_nest_open(r, DSTM_A_FASTPATH, flag);
 	int i;
 
-	nla_put(r->msg, DSTM_A_FASTPATH | flag, 0, NULL);
-	r->off[DSTM_A_FASTPATH] = nest_off;
 	for (i = 0; i < n; i++) {
 		uint32_t v = (uint32_t)idx[i];
 
@@ -2050,8 +2056,7 @@ static uint32_t req_fastpath(struct req *r, const int *idx, int n, int flag,
 			item_off[i] = req_tail(r);
 		nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 4, &v);
 	}
-	nest = (void *)((char *)nlmsg_hdr(r->msg) + nest_off);
-	nest->nla_len = (uint16_t)(req_tail(r) - nest_off);
+	req_nest_end(r);
 	return nest_off;
 }
 
@@ -2322,34 +2327,25 @@ TEST_F(dstm, fastpath_rejects)
 		uint16_t two = 3;
 
 		FP_REJECT("IFINDEX of 2 bytes", EINVAL, MSG_ATTRLEN, item[1],
-			  (nest_at = req_tail(r),
-			   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+			  (nest_at = req_nest_open(r, DSTM_A_FASTPATH, NLA_F_NESTED),
 			   item[0] = req_tail(r),
 			   nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 4, &fp[1]),
 			   item[1] = req_tail(r),
 			   nla_put(r->msg, DSTM_FASTPATH_A_IFINDEX, 2, &two),
-			   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
-					      nest_at))->nla_len =
-				(uint16_t)(req_tail(r) - nest_at)));
+			   req_nest_end(r)));
 		FP_REJECT("IFINDEX of 8 bytes", EINVAL, MSG_ATTRLEN, item[0],
-			  (nest_at = req_tail(r),
-			   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+			  (nest_at = req_nest_open(r, DSTM_A_FASTPATH, NLA_F_NESTED),
 			   item[0] = req_tail(r),
 			   nla_put_u64(r->msg, DSTM_FASTPATH_A_IFINDEX, fp[1]),
-			   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
-					      nest_at))->nla_len =
-				(uint16_t)(req_tail(r) - nest_at)));
+			   req_nest_end(r)));
 	}
 	FP_REJECT("unknown attribute in the nest", EINVAL, MSG_UNKNOWN, item[1],
-		  (nest_at = req_tail(r),
-		   nla_put(r->msg, DSTM_A_FASTPATH | NLA_F_NESTED, 0, NULL),
+		  (nest_at = req_nest_open(r, DSTM_A_FASTPATH, NLA_F_NESTED),
 		   item[0] = req_tail(r),
 		   nla_put_u32(r->msg, DSTM_FASTPATH_A_IFINDEX, (uint32_t)fp[1]),
 		   item[1] = req_tail(r),
 		   nla_put_u32(r->msg, DSTM_FASTPATH_A_MAX + 1, (uint32_t)fp[2]),
-		   ((struct nlattr *)((char *)nlmsg_hdr(r->msg) +
-				      nest_at))->nla_len =
-			(uint16_t)(req_tail(r) - nest_at)));
+		   req_nest_end(r)));
 	FP_REJECT("FASTPATH without NLA_F_NESTED", EINVAL, MSG_NESTED, nest_at,
 		  nest_at = req_fastpath(r, fp + 1, 1, 0, NULL));
 #undef FP_REJECT
